@@ -35,6 +35,10 @@ class [[nodiscard]] Status {
   Status() = default;
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
 
+  // Lets RETURN_IF_ERROR and ASSIGN_OR_RETURN work in functions that return
+  // a plain Status as well as in those that return a Result.
+  Status(tl::unexpected<Status> error);  // NOLINT(google-explicit-constructor)
+
   static Status Ok() { return {}; }
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -48,6 +52,8 @@ class [[nodiscard]] Status {
   Code code_ = Code::kOk;
   std::string message_;
 };
+
+inline Status::Status(tl::unexpected<Status> error) : Status(std::move(error.value())) {}
 
 inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
 inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }

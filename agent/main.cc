@@ -1,0 +1,89 @@
+// drover-agent: one per host. Connects to the orchestrator, reports the host,
+// and carries out what the orchestrator asks.
+#include <csignal>
+
+#include <CLI/CLI.hpp>
+
+#include "agent/daemon/agent.h"
+#include "agent/daemon/agent_config.h"
+#include "common/log.h"
+
+namespace {
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  using drover::agent::AgentConfig;
+  AgentConfig config;
+  std::string config_file;
+  CLI::App app{"drover-agent: the per-host daemon of drover (docs/agent.md)"};
+  app.add_option("-c,--config", config_file, "JSON config file; flags override its keys");
+  AgentConfig flags;
+  app.add_option("--name", flags.name, "host name reported to the orchestrator [hostname]");
+  app.add_option("--orchestrator", flags.orchestrator,
+                 "orchestrator control endpoint [tcp://127.0.0.1:7400]");
+  app.add_option("--orchestrator-key", flags.orchestrator_key,
+                 "the orchestrator's public key: a .pub file or the Z85 key (only it is trusted)");
+  app.add_option("--key", flags.key, "this agent's secret key file (drover keys gen)");
+  app.add_option("--heartbeat-ms", flags.heartbeat_ms,
+                 "heartbeat interval until the orchestrator sets one [1000]");
+  app.add_option("--orchestrator-timeout-ms", flags.orchestrator_timeout_ms,
+                 "reconnect when the orchestrator is silent this long [5000]");
+  app.add_option("--pool-kind", flags.pool_kind, "storage driver of the pool: file or lvm [file]");
+  app.add_option("--pool-path", flags.pool_path, "the pool: a directory (file) or a VG (lvm)");
+  app.add_option("--hypervisor", flags.hypervisor, "hypervisor driver: qemu or xen [qemu]");
+  app.add_option("--failure-domain", flags.failure_domain, "failure domain (rack) of this host");
+  app.add_option("--nic-mbps", flags.nic_mbps, "network bandwidth of this host [1000]");
+  app.add_option("--state-dir", flags.state_dir, "where the agent keeps its own state");
+  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error [info]");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!config_file.empty()) {
+    if (drover::Status s = drover::agent::LoadAgentConfig(config_file, &config); !s.ok()) {
+      std::fprintf(stderr, "drover-agent: %s\n", s.message().c_str());
+      return 2;
+    }
+  }
+  // Flags given on the command line override the file.
+  for (auto* opt : app.get_options()) {
+    if (opt->count() == 0) continue;
+    const std::string n = opt->get_name();
+    if (n == "--name") config.name = flags.name;
+    if (n == "--orchestrator") config.orchestrator = flags.orchestrator;
+    if (n == "--orchestrator-key") config.orchestrator_key = flags.orchestrator_key;
+    if (n == "--key") config.key = flags.key;
+    if (n == "--heartbeat-ms") config.heartbeat_ms = flags.heartbeat_ms;
+    if (n == "--orchestrator-timeout-ms") config.orchestrator_timeout_ms = flags.orchestrator_timeout_ms;
+    if (n == "--pool-kind") config.pool_kind = flags.pool_kind;
+    if (n == "--pool-path") config.pool_path = flags.pool_path;
+    if (n == "--hypervisor") config.hypervisor = flags.hypervisor;
+    if (n == "--failure-domain") config.failure_domain = flags.failure_domain;
+    if (n == "--nic-mbps") config.nic_mbps = flags.nic_mbps;
+    if (n == "--state-dir") config.state_dir = flags.state_dir;
+    if (n == "--log-level") config.log_level = flags.log_level;
+  }
+  if (drover::Status s = drover::InitLogging("drover-agent", config.log_level); !s.ok()) {
+    std::fprintf(stderr, "drover-agent: %s\n", s.message().c_str());
+    return 2;
+  }
+  auto options = drover::agent::ResolveAgentOptions(config);
+  if (!options) {
+    std::fprintf(stderr, "drover-agent: %s\n", options.error().message().c_str());
+    return 2;
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  if (config.pool_kind == "file") {
+    options->facts.volumes = [path = config.pool_path] {
+      return drover::agent::ListDirectoryVolumes(path);
+    };
+  }
+  drover::agent::Agent agent(std::move(*options));
+  drover::Status s = agent.Run(g_stop);
+  if (!s.ok()) {
+    spdlog::error("{}", s.ToString());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,118 @@
+#include "orchestrator/cli/serve_command.h"
+
+#include <csignal>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/wire/keys.h"
+#include "orchestrator/daemon/server.h"
+
+namespace drover::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+struct ServeArgs {
+  std::string config;
+  std::string listen = "tcp://127.0.0.1:7400";
+  std::string key;
+  int heartbeat_ms = 1000;
+  int heartbeat_timeout_ms = 4000;
+  int request_timeout_ms = 5000;
+  int max_message_bytes = 1 << 20;
+  std::string log_level = "info";
+};
+
+// Fields of the file fill what no flag set.
+Status LoadServeConfig(CLI::App* serve, CliContext* ctx, ServeArgs* a) {
+  if (a->config.empty()) return Status::Ok();
+  using enum JsonType;
+  auto file = LoadConfigFile(a->config, {{"listen", kString},
+                                         {"key", kString},
+                                         {"state", kString},
+                                         {"heartbeat_ms", kInteger},
+                                         {"heartbeat_timeout_ms", kInteger},
+                                         {"request_timeout_ms", kInteger},
+                                         {"max_message_bytes", kInteger},
+                                         {"log_level", kString}});
+  if (!file) return file.error();
+  auto unset = [&](const char* flag) { return serve->get_option(flag)->count() == 0; };
+  const nlohmann::json& j = *file;
+  if (unset("--listen")) a->listen = j.value("listen", a->listen);
+  if (unset("--server-key")) a->key = j.value("key", a->key);
+  if (serve->get_parent()->get_option("--state")->count() == 0)
+    ctx->state = j.value("state", ctx->state);
+  if (unset("--heartbeat-ms")) a->heartbeat_ms = j.value("heartbeat_ms", a->heartbeat_ms);
+  if (unset("--heartbeat-timeout-ms"))
+    a->heartbeat_timeout_ms = j.value("heartbeat_timeout_ms", a->heartbeat_timeout_ms);
+  if (unset("--request-timeout-ms"))
+    a->request_timeout_ms = j.value("request_timeout_ms", a->request_timeout_ms);
+  if (unset("--max-message-bytes"))
+    a->max_message_bytes = j.value("max_message_bytes", a->max_message_bytes);
+  if (unset("--log-level")) a->log_level = j.value("log_level", a->log_level);
+  return Status::Ok();
+}
+
+Status Serve(CLI::App* serve, CliContext* ctx, ServeArgs* a) {
+  RETURN_STATUS_IF_ERROR(LoadServeConfig(serve, ctx, a));
+  RETURN_STATUS_IF_ERROR(InitLogging("drover-serve", a->log_level));
+  if (a->key.empty()) return InvalidArgument("serve: --server-key (the daemon's .key) is not set");
+  if (a->heartbeat_ms < 10 || a->heartbeat_timeout_ms < 2 * a->heartbeat_ms ||
+      a->request_timeout_ms < 1 || a->max_message_bytes < 1024) {
+    return InvalidArgument(
+        "serve: need heartbeat_ms >= 10, heartbeat_timeout_ms >= 2 x heartbeat_ms, "
+        "request_timeout_ms >= 1, max_message_bytes >= 1024");
+  }
+  daemon::ServerOptions o;
+  o.listen = a->listen;
+  auto key = wire::LoadKeyPair(a->key);
+  if (!key) return key.error();
+  o.key = *key;
+  o.heartbeat_interval = std::chrono::milliseconds(a->heartbeat_ms);
+  o.heartbeat_timeout = std::chrono::milliseconds(a->heartbeat_timeout_ms);
+  o.request_timeout = std::chrono::milliseconds(a->request_timeout_ms);
+  o.max_message_bytes = static_cast<size_t>(a->max_message_bytes);
+  auto db = state::Database::Open(ctx->state);
+  if (!db) return db.error();
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  daemon::Server server(o, db->get());
+  Status s = server.Run(g_stop);
+  // A daemon that cannot start is an environment problem, not bad usage.
+  if (!s.ok() && s.code() == Code::kInvalidArgument) return Unavailable(s.message());
+  return s;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& root, CliContext* ctx) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* serve = root.add_subcommand("serve", "run the orchestrator daemon");
+  serve->add_option("-c,--config", args->config,
+                    "JSON config file (keys: listen, key, state, heartbeat_ms, "
+                    "heartbeat_timeout_ms, request_timeout_ms, max_message_bytes, log_level)");
+  serve->add_option("--listen", args->listen, "ZeroMQ endpoint to bind")->capture_default_str();
+  serve->add_option("--server-key", args->key, "the daemon's secret key file (drover keys gen)");
+  serve->add_option("--heartbeat-ms", args->heartbeat_ms, "heartbeat interval told to agents")
+      ->capture_default_str();
+  serve->add_option("--heartbeat-timeout-ms", args->heartbeat_timeout_ms,
+                    "an agent silent this long is unreachable")
+      ->capture_default_str();
+  serve->add_option("--request-timeout-ms", args->request_timeout_ms,
+                    "how long to wait for an agent's answer")
+      ->capture_default_str();
+  serve->add_option("--max-message-bytes", args->max_message_bytes,
+                    "larger messages get an error reply")
+      ->capture_default_str();
+  serve->add_option("--log-level", args->log_level, "trace, debug, info, warn or error")
+      ->capture_default_str();
+  serve->callback([serve, ctx, args] {
+    Status s = ResolveGlobalOptions(*serve->get_parent(), ctx);
+    if (s.ok()) s = Serve(serve, ctx, args.get());
+    if (!s.ok()) ctx->Fail(s);
+  });
+}
+
+}  // namespace drover::cli

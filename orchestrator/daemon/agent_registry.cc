@@ -1,0 +1,60 @@
+#include "orchestrator/daemon/agent_registry.h"
+
+namespace drover::daemon {
+
+bool AgentRegistry::Register(AgentEntry entry) {
+  AgentEntry* holder = FindByName(entry.name);
+  if (holder != nullptr && holder->public_key != entry.public_key) {
+    if (holder->online) return false;
+    by_key_.erase(holder->public_key);  // the host came back with a new key
+  }
+  entry.online = true;
+  by_key_[entry.public_key] = std::move(entry);
+  return true;
+}
+
+bool AgentRegistry::Heard(const std::string& public_key, const std::string& routing_id,
+                          Clock::time_point now) {
+  auto it = by_key_.find(public_key);
+  if (it == by_key_.end()) return false;
+  it->second.last_heard = now;
+  it->second.routing_id = routing_id;
+  it->second.online = true;
+  return true;
+}
+
+std::vector<std::string> AgentRegistry::ExpireSilent(Clock::time_point now,
+                                                     Clock::duration timeout) {
+  std::vector<std::string> lost;
+  for (auto& [key, agent] : by_key_) {
+    if (agent.online && now - agent.last_heard > timeout) {
+      agent.online = false;
+      lost.push_back(agent.name);
+    }
+  }
+  return lost;
+}
+
+void AgentRegistry::Remove(const std::string& public_key) { by_key_.erase(public_key); }
+
+AgentEntry* AgentRegistry::FindByKey(const std::string& public_key) {
+  auto it = by_key_.find(public_key);
+  return it == by_key_.end() ? nullptr : &it->second;
+}
+
+AgentEntry* AgentRegistry::FindByName(const std::string& name) {
+  for (auto& [key, agent] : by_key_) {
+    if (agent.name == name) return &agent;
+  }
+  return nullptr;
+}
+
+std::vector<AgentEntry*> AgentRegistry::Online() {
+  std::vector<AgentEntry*> online;
+  for (auto& [key, agent] : by_key_) {
+    if (agent.online) online.push_back(&agent);
+  }
+  return online;
+}
+
+}  // namespace drover::daemon

@@ -1,0 +1,50 @@
+// The agents the orchestrator knows in this process's lifetime, by key.
+//
+// An agent is online from its registration until it misses heartbeats for
+// longer than the configured timeout; then it is unreachable until it
+// heartbeats or registers again. Not thread-safe: owned by the server loop.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace drover::daemon {
+
+using Clock = std::chrono::steady_clock;
+
+struct AgentEntry {
+  std::string public_key;
+  std::string name;
+  std::string routing_id;  // where replies go; changes when the agent reconnects
+  std::string version;
+  nlohmann::json facts;
+  Clock::time_point last_heard;
+  bool online = true;
+};
+
+class AgentRegistry {
+ public:
+  // Adds or refreshes the agent. Fails (returns false) when another key holds
+  // `name` and is online: two hosts must not share a name.
+  bool Register(AgentEntry entry);
+  // Refreshes liveness; false when the key has not registered.
+  bool Heard(const std::string& public_key, const std::string& routing_id, Clock::time_point now);
+  // Marks agents silent for longer than `timeout` unreachable; returns their names.
+  std::vector<std::string> ExpireSilent(Clock::time_point now, Clock::duration timeout);
+  void Remove(const std::string& public_key);
+
+  AgentEntry* FindByKey(const std::string& public_key);
+  AgentEntry* FindByName(const std::string& name);
+  std::vector<AgentEntry*> Online();
+  const std::map<std::string, AgentEntry>& all() const { return by_key_; }
+
+ private:
+  std::map<std::string, AgentEntry> by_key_;
+};
+
+}  // namespace drover::daemon

@@ -1,0 +1,20 @@
+// The live inventory: what the agents reported, in the inventory document
+// format of DESIGN "Documents" (docs/inventory.md), so that the planner sees
+// the same shape whether it reads a file or asks the daemon.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/state/inventory_store.h"
+
+namespace drover::daemon {
+
+// Hosts whose name is in `online` are "online", the others "offline".
+nlohmann::json BuildInventory(const std::vector<state::HostRecord>& hosts,
+                              const std::set<std::string>& online);
+
+}  // namespace drover::daemon

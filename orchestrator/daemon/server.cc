@@ -1,0 +1,331 @@
+#include "orchestrator/daemon/server.h"
+
+#include <algorithm>
+#include <ctime>
+#include <regex>
+#include <set>
+
+#include "common/log.h"
+#include "common/wire/codec.h"
+#include "common/wire/protocol.h"
+#include "orchestrator/daemon/live_inventory.h"
+
+namespace drover::daemon {
+namespace {
+
+constexpr auto kTickEvery = std::chrono::milliseconds(100);
+
+std::string Short(const std::string& key) { return key.substr(0, 8) + "…"; }
+
+bool ValidHostName(const std::string& name) {
+  static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  return std::regex_match(name, re);
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, state::Database* db)
+    : options_(std::move(options)), db_(db), keys_(db), inventory_(db) {}
+
+std::string Server::NextId() { return "o-" + std::to_string(++next_id_); }
+
+Status Server::Run(const std::atomic<bool>& stop) {
+  auto accepted = keys_.Accepted();
+  if (!accepted) return accepted.error().WithContext("loading keys");
+  accepted_ = std::move(*accepted);
+  keys_version_ = db_->DataVersion();
+  auto admit = [this](const wire::ZapRequest& r) {
+    auto it = accepted_.find(r.public_key);
+    if (it != accepted_.end()) return true;
+    Status s = keys_.NotePending(r.public_key, r.address);
+    if (!s.ok()) spdlog::error("recording pending key {}: {}", r.public_key, s.ToString());
+    // Warn once per key: a refused agent retries every second.
+    auto level = refused_.insert(r.public_key).second ? spdlog::level::warn : spdlog::level::debug;
+    spdlog::log(level, "refused key {} from {}: not accepted (drover keys accept {})",
+                r.public_key, r.address, r.public_key);
+    return false;
+  };
+  auto socket = wire::ServerSocket::Bind(options_.listen, options_.key, admit);
+  if (!socket) return socket.error();
+  socket_ = std::move(*socket);
+  spdlog::info("serving on {} with key {}", socket_->endpoint(), options_.key.public_z85);
+  while (!stop.load()) {
+    auto in = socket_->Receive(kTickEvery);
+    if (!in) {
+      spdlog::error("receive: {}", in.error().ToString());
+    } else if (*in) {
+      OnInbound(**in);
+    }
+    if (Clock::now() - last_tick_ >= kTickEvery) Tick();
+  }
+  spdlog::info("stopped");
+  return Status::Ok();
+}
+
+void Server::Tick() {
+  auto now = Clock::now();
+  last_tick_ = now;
+  pending_.Expire(now);
+  for (const std::string& name : agents_.ExpireSilent(now, options_.heartbeat_timeout)) {
+    spdlog::warn("host {} is unreachable: no heartbeat for {} ms", name,
+                 options_.heartbeat_timeout.count());
+    if (AgentEntry* a = agents_.FindByName(name)) {
+      pending_.FailAgent(a->public_key, Unavailable("host " + name + " became unreachable"));
+    }
+  }
+  ReloadKeysIfChanged();
+}
+
+void Server::ReloadKeysIfChanged() {
+  int64_t version = db_->DataVersion();
+  if (version == keys_version_) return;
+  keys_version_ = version;
+  auto accepted = keys_.Accepted();
+  if (!accepted) {
+    spdlog::error("reloading keys: {}", accepted.error().ToString());
+    return;
+  }
+  accepted_ = std::move(*accepted);
+  std::vector<std::string> cut;
+  for (const auto& [key, agent] : agents_.all()) {
+    auto it = accepted_.find(key);
+    if (it == accepted_.end() || it->second != state::KeyRole::kAgent) cut.push_back(key);
+  }
+  for (const std::string& key : cut) {
+    spdlog::warn("key {} of host {} is no longer accepted: cut off", key,
+                 agents_.FindByKey(key)->name);
+    pending_.FailAgent(key, PermissionDenied("the key of this host was revoked"));
+    agents_.Remove(key);
+    duplicates_.Forget(key);
+  }
+}
+
+void Server::SendMessage(const std::string& routing_id, const wire::Message& m) {
+  Status s = socket_->Send(routing_id, wire::Encode(m));
+  if (!s.ok()) spdlog::warn("could not send {} {}: {}", m.type, m.id, s.ToString());
+}
+
+void Server::SendError(const wire::Inbound& in, const std::string& re, const Status& s) {
+  SendMessage(in.routing_id, wire::MakeError(re.empty() ? "-" : re, NextId(), s));
+}
+
+void Server::OnInbound(const wire::Inbound& in) {
+  auto role = accepted_.find(in.public_key);
+  if (role == accepted_.end()) {
+    spdlog::warn("dropped a message from key {}: the key is not accepted", Short(in.public_key));
+    return;
+  }
+  if (in.extra_frames > 0) {
+    spdlog::warn("rejected a message of {} frames from {}", in.extra_frames + 1,
+                 Short(in.public_key));
+    SendError(in, wire::SalvageId(in.payload, options_.max_message_bytes),
+              InvalidArgument("a message must be exactly one frame"));
+    return;
+  }
+  auto decoded = wire::Decode(in.payload, options_.max_message_bytes);
+  if (!decoded) {
+    spdlog::warn("rejected a message from {}: {}", Short(in.public_key),
+                 decoded.error().message());
+    SendError(in, wire::SalvageId(in.payload, options_.max_message_bytes), decoded.error());
+    return;
+  }
+  const wire::Message& m = *decoded;
+  if (m.IsReply()) {
+    if (!pending_.Complete(m, in.public_key)) {
+      spdlog::warn("dropped a reply to unknown request {} from {}", m.re, Short(in.public_key));
+    }
+    return;
+  }
+  if (!duplicates_.FirstTime(in.public_key, m.id)) {
+    spdlog::warn("rejected duplicate request id {} from {}", m.id, Short(in.public_key));
+    SendError(in, m.id, InvalidArgument("duplicate request id '" + m.id + "'"));
+    return;
+  }
+  const wire::MessageSpec* spec = wire::FindMessageSpec(m.type);
+  bool is_agent = role->second == state::KeyRole::kAgent;
+  if (spec->sender == wire::Sender::kAgent && is_agent) return OnAgentMessage(in, m);
+  if (spec->sender == wire::Sender::kOperator && !is_agent) return OnOperatorMessage(in, m);
+  spdlog::warn("rejected {} from {} key {}", m.type, is_agent ? "agent" : "operator",
+               Short(in.public_key));
+  SendError(in, m.id,
+            PermissionDenied("message type '" + m.type + "' is not accepted from an " +
+                             (is_agent ? "agent" : "operator") + " key"));
+}
+
+void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m) {
+  if (m.type == "register") return OnRegister(in, m);
+  // heartbeat
+  if (!agents_.Heard(in.public_key, in.routing_id, Clock::now())) {
+    SendError(in, m.id, NotFound("this agent has not registered: register first"));
+    return;
+  }
+  SendMessage(in.routing_id, wire::MakeReply(m, NextId(), {{"seq", m.body["seq"]}}));
+}
+
+void Server::OnRegister(const wire::Inbound& in, const wire::Message& m) {
+  std::string name = m.body["name"];
+  Status s = CheckJsonFields(m.body["facts"], wire::HostFactsFields(), "register: facts",
+                             UnknownFields::kAllow);
+  if (s.ok() && !ValidHostName(name)) {
+    s = InvalidArgument("register: host name '" + name.substr(0, 64) +
+                        "' must be 1-63 letters, digits, '.', '_' or '-'");
+  }
+  AgentEntry entry{in.public_key, name, in.routing_id, m.body["version"], m.body["facts"],
+                   Clock::now(), true};
+  if (s.ok() && !agents_.Register(entry)) {
+    s = AlreadyExists("host name '" + name + "' is registered by another online agent key");
+  }
+  if (!s.ok()) {
+    spdlog::warn("refused registration from {}: {}", Short(in.public_key), s.message());
+    SendError(in, m.id, s);
+    return;
+  }
+  Status saved = inventory_.Save({name, in.public_key, entry.facts, entry.version,
+                                  static_cast<int64_t>(std::time(nullptr))});
+  if (!saved.ok()) spdlog::error("saving facts of {}: {}", name, saved.ToString());
+  spdlog::info("host {} registered (key {}, agent {})", name, Short(in.public_key),
+               entry.version);
+  SendMessage(in.routing_id,
+              wire::MakeReply(m, NextId(),
+                              {{"heartbeat_ms", options_.heartbeat_interval.count()}}));
+}
+
+void Server::OnOperatorMessage(const wire::Inbound& in, const wire::Message& m) {
+  std::string routing = in.routing_id, id = m.id;
+  Reply reply = [this, routing, id](Result<nlohmann::json> r) {
+    wire::Message request;
+    request.id = id;
+    if (r) SendMessage(routing, wire::MakeReply(request, NextId(), std::move(*r)));
+    else SendMessage(routing, wire::MakeError(id, NextId(), r.error()));
+  };
+  if (m.type == "op.ping") {
+    auto timeout = std::chrono::milliseconds(
+        m.body.value("timeout_ms", static_cast<int64_t>(options_.request_timeout.count())));
+    int count = static_cast<int>(m.body.value("count", 1));
+    if (count < 1 || count > 100000 || timeout.count() < 1) {
+      return reply(Err(InvalidArgument("op.ping: count must be 1..100000, timeout_ms > 0")));
+    }
+    return Ping(m.body["host"], count, timeout, reply);
+  }
+  RefreshFacts([this, type = m.type, reply] {
+    if (type == "op.hosts") return reply(HostsTable());
+    if (type == "op.guests") return reply(GuestsTable());
+    auto hosts = inventory_.List();
+    if (!hosts) return reply(Err(hosts.error()));
+    std::set<std::string> online;
+    for (AgentEntry* a : agents_.Online()) online.insert(a->name);
+    reply(BuildInventory(*hosts, online));
+  });
+}
+
+void Server::AskAgent(const std::string& name, const std::string& type, nlohmann::json body,
+                      std::chrono::milliseconds timeout, Reply done) {
+  AgentEntry* agent = agents_.FindByName(name);
+  if (agent == nullptr) return done(Err(NotFound("host '" + name + "' is not known")));
+  if (!agent->online) return done(Err(Unavailable("host '" + name + "' is unreachable")));
+  std::string id = NextId();
+  pending_.Add(id, agent->public_key, name, Clock::now() + timeout,
+               [done](Result<wire::Message> r) {
+                 if (!r) return done(Err(r.error()));
+                 done(std::move(r->body));
+               });
+  Status s = socket_->Send(agent->routing_id, wire::Encode(wire::MakeRequest(type, id, body)));
+  if (!s.ok()) {
+    pending_.FailAgent(agent->public_key, s.WithContext("sending to host " + name));
+  }
+}
+
+void Server::RefreshFacts(std::function<void()> done) {
+  auto online = agents_.Online();
+  if (online.empty()) return done();
+  auto left = std::make_shared<size_t>(online.size());
+  for (AgentEntry* agent : online) {
+    std::string name = agent->name;
+    AskAgent(name, "agent.facts", nlohmann::json::object(), options_.request_timeout,
+             [this, name, left, done](Result<nlohmann::json> r) {
+               AgentEntry* a = agents_.FindByName(name);
+               if (!r) {
+                 spdlog::warn("facts of host {}: {}", name, r.error().message());
+               } else if (Status s = CheckJsonFields(r->value("facts", nlohmann::json()),
+                                                     wire::HostFactsFields(), "facts of " + name,
+                                                     UnknownFields::kAllow);
+                          !s.ok()) {
+                 spdlog::warn("{}", s.message());
+               } else if (a != nullptr) {
+                 a->facts = (*r)["facts"];
+                 Status saved = inventory_.Save({name, a->public_key, a->facts, a->version,
+                                                 static_cast<int64_t>(std::time(nullptr))});
+                 if (!saved.ok()) spdlog::error("saving facts of {}: {}", name, saved.message());
+               }
+               if (--*left == 0) done();
+             });
+  }
+}
+
+void Server::Ping(const std::string& host, int count, std::chrono::milliseconds timeout,
+                  Reply done) {
+  auto rtts = std::make_shared<std::vector<double>>();
+  // The step function holds itself only weakly; each pending callback holds
+  // it strongly, so it lives exactly as long as the ping sequence runs.
+  auto next = std::make_shared<std::function<void()>>();
+  std::weak_ptr<std::function<void()>> weak = next;
+  *next = [=, this] {
+    auto self = weak.lock();
+    auto sent = Clock::now();
+    AskAgent(host, "agent.ping", nlohmann::json::object(), timeout,
+             [=](Result<nlohmann::json> r) {
+               if (!r) return done(Err(r.error()));
+               rtts->push_back(
+                   std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
+               if (static_cast<int>(rtts->size()) < count) return (*self)();
+               std::vector<double> sorted = *rtts;
+               std::sort(sorted.begin(), sorted.end());
+               auto pct = [&](double p) {
+                 return sorted[std::min(sorted.size() - 1,
+                                        static_cast<size_t>(p * sorted.size()))];
+               };
+               done(nlohmann::json{{"host", host},
+                                   {"count", sorted.size()},
+                                   {"rtt_us_p50", pct(0.50)},
+                                   {"rtt_us_p99", pct(0.99)},
+                                   {"rtt_us_max", sorted.back()}});
+             });
+  };
+  (*next)();
+}
+
+nlohmann::json Server::HostsTable() {
+  nlohmann::json rows = nlohmann::json::array();
+  auto hosts = inventory_.List();
+  if (!hosts) return rows;
+  for (const auto& h : *hosts) {
+    AgentEntry* a = agents_.FindByName(h.name);
+    bool online = a != nullptr && a->online;
+    rows.push_back({{"name", h.name},
+                    {"state", online ? "online" : "unreachable"},
+                    {"version", h.version},
+                    {"key", h.public_key},
+                    {"last_seen", h.last_seen},
+                    {"facts", h.facts}});
+  }
+  return rows;
+}
+
+nlohmann::json Server::GuestsTable() {
+  nlohmann::json rows = nlohmann::json::array();
+  auto hosts = inventory_.List();
+  if (!hosts) return rows;
+  for (const auto& h : *hosts) {
+    AgentEntry* a = agents_.FindByName(h.name);
+    bool online = a != nullptr && a->online;
+    for (const auto& g : h.facts.value("guests", nlohmann::json::array())) {
+      nlohmann::json row = g;
+      row["host"] = h.name;
+      row["host_state"] = online ? "online" : "unreachable";
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+}  // namespace drover::daemon

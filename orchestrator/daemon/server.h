@@ -1,0 +1,90 @@
+// `drover serve`: the control-plane loop of the orchestrator.
+//
+// One thread polls one CURVE ROUTER socket. Agents (keys accepted with role
+// "agent") register and heartbeat; operators (role "operator") send op.*
+// requests, some of which fan out to agents and are answered when every
+// agent replied or its request timed out. Every inbound message is checked
+// (decode, size, type, fields, sender role, duplicate id) before it can
+// change anything; a bad one gets an error reply and a log line and the loop
+// goes on. Keys are re-read when another process changes the database, so a
+// revoke takes effect within one loop turn (<= 100 ms).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "common/status.h"
+#include "common/wire/duplicate_guard.h"
+#include "common/wire/keys.h"
+#include "common/wire/message.h"
+#include "common/wire/transport.h"
+#include "orchestrator/daemon/agent_registry.h"
+#include "orchestrator/daemon/pending_requests.h"
+#include "orchestrator/state/database.h"
+#include "orchestrator/state/inventory_store.h"
+#include "orchestrator/state/key_store.h"
+
+namespace drover::daemon {
+
+struct ServerOptions {
+  std::string listen = "tcp://127.0.0.1:7400";
+  wire::KeyPair key;
+  std::chrono::milliseconds heartbeat_interval{1000};  // told to agents at registration
+  std::chrono::milliseconds heartbeat_timeout{4000};   // silent this long: unreachable
+  std::chrono::milliseconds request_timeout{5000};     // an agent's answer to a request
+  size_t max_message_bytes = 1 << 20;
+};
+
+class Server {
+ public:
+  // `db` must outlive the server.
+  Server(ServerOptions options, state::Database* db);
+
+  // Binds and serves until `stop` becomes true. Returns a Status only for a
+  // failure to start (cannot bind, unreadable database).
+  Status Run(const std::atomic<bool>& stop);
+
+ private:
+  using Reply = std::function<void(Result<nlohmann::json>)>;
+
+  void Tick();
+  void ReloadKeysIfChanged();
+  void OnInbound(const wire::Inbound& in);
+  void OnAgentMessage(const wire::Inbound& in, const wire::Message& m);
+  void OnOperatorMessage(const wire::Inbound& in, const wire::Message& m);
+  void OnRegister(const wire::Inbound& in, const wire::Message& m);
+
+  // Sends `type` to the named agent; `done` gets its reply body or an error.
+  void AskAgent(const std::string& name, const std::string& type, nlohmann::json body,
+                std::chrono::milliseconds timeout, Reply done);
+  // Asks every online agent for its facts, then calls `done`.
+  void RefreshFacts(std::function<void()> done);
+  void Ping(const std::string& host, int count, std::chrono::milliseconds timeout, Reply done);
+
+  nlohmann::json HostsTable();
+  nlohmann::json GuestsTable();
+
+  void SendMessage(const std::string& routing_id, const wire::Message& m);
+  void SendError(const wire::Inbound& in, const std::string& re, const Status& s);
+  std::string NextId();
+
+  ServerOptions options_;
+  state::Database* db_;
+  state::KeyStore keys_;
+  state::InventoryStore inventory_;
+  std::unique_ptr<wire::ServerSocket> socket_;
+  std::map<std::string, state::KeyRole> accepted_;
+  int64_t keys_version_ = -1;
+  std::set<std::string> refused_;  // keys already warned about
+  AgentRegistry agents_;
+  PendingRequests pending_;
+  wire::DuplicateGuard duplicates_;
+  uint64_t next_id_ = 0;
+  Clock::time_point last_tick_{};
+};
+
+}  // namespace drover::daemon

@@ -1,0 +1,34 @@
+// drover: the operator's command and the orchestrator daemon (`drover serve`).
+// main only wires the sub-commands together; each lives in cli/.
+#include <CLI/CLI.hpp>
+
+#include "orchestrator/cli/cli_context.h"
+#include "orchestrator/cli/cluster_commands.h"
+#include "orchestrator/cli/keys_command.h"
+#include "orchestrator/cli/serve_command.h"
+#ifdef DROVER_HAVE_PLANS
+#include "plans/cli/plan_command.h"
+#endif
+
+int main(int argc, char** argv) {
+  drover::cli::CliContext ctx;
+  CLI::App app{"drover: move and copy live virtual machines between hosts with local disks"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  drover::cli::AddGlobalOptions(app, &ctx);
+  drover::cli::AddServeCommand(app, &ctx);
+  drover::cli::AddKeysCommand(app, &ctx);
+  drover::cli::AddClusterCommands(app, &ctx);
+#ifdef DROVER_HAVE_PLANS
+  drover::cli::AddPlanCommand(
+      app, [&ctx] { return drover::cli::LiveInventory(ctx); }, std::cout, std::cerr,
+      &ctx.exit_code);
+#endif
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;  // bad usage
+  }
+  return ctx.exit_code;
+}
