@@ -1,0 +1,112 @@
+#include "agent/storage/fiemap.h"
+
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+
+namespace drover::storage {
+namespace {
+
+constexpr uint32_t kBatch = 512;
+constexpr uint32_t kInexact = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
+                              FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_DATA_ENCRYPTED |
+                              FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_INLINE |
+                              FIEMAP_EXTENT_DATA_TAIL;
+
+// The extent covering `pos`, or nullptr for a hole. `extents` is sorted.
+const Extent* Covering(const std::vector<Extent>& extents, uint64_t pos, uint64_t* next_edge) {
+  auto it = std::upper_bound(extents.begin(), extents.end(), pos,
+                             [](uint64_t p, const Extent& e) { return p < e.logical; });
+  if (it != extents.begin()) {
+    const Extent& prev = *(it - 1);
+    if (pos < prev.logical + prev.length) {
+      *next_edge = prev.logical + prev.length;
+      return &prev;
+    }
+  }
+  *next_edge = it == extents.end() ? UINT64_MAX : it->logical;
+  return nullptr;
+}
+
+}  // namespace
+
+Result<std::vector<Extent>> ReadExtents(int fd) {
+  std::vector<uint8_t> buf(sizeof(struct fiemap) + kBatch * sizeof(struct fiemap_extent));
+  auto* fm = reinterpret_cast<struct fiemap*>(buf.data());
+  std::vector<Extent> out;
+  uint64_t start = 0;
+  uint32_t flags = FIEMAP_FLAG_SYNC;
+  for (;;) {
+    std::fill(buf.begin(), buf.end(), 0);
+    fm->fm_start = start;
+    fm->fm_length = FIEMAP_MAX_OFFSET - start;
+    fm->fm_flags = flags;
+    fm->fm_extent_count = kBatch;
+    if (::ioctl(fd, FS_IOC_FIEMAP, fm) != 0) return Err(ErrnoStatus("FS_IOC_FIEMAP", errno));
+    flags = 0;  // synced once is enough
+    if (fm->fm_mapped_extents == 0) return out;
+    bool last = false;
+    for (uint32_t i = 0; i < fm->fm_mapped_extents; ++i) {
+      const struct fiemap_extent& e = fm->fm_extents[i];
+      out.push_back(Extent{e.fe_logical, e.fe_physical, e.fe_length, (e.fe_flags & kInexact) == 0,
+                           (e.fe_flags & FIEMAP_EXTENT_SHARED) != 0});
+      last = last || (e.fe_flags & FIEMAP_EXTENT_LAST);
+      start = e.fe_logical + e.fe_length;
+    }
+    if (last) return out;
+  }
+}
+
+std::vector<ByteRange> DiffExtents(const std::vector<Extent>& a, const std::vector<Extent>& b,
+                                   uint64_t size) {
+  std::vector<ByteRange> changed;
+  uint64_t pos = 0;
+  while (pos < size) {
+    uint64_t edge_a, edge_b;
+    const Extent* ea = Covering(a, pos, &edge_a);
+    const Extent* eb = Covering(b, pos, &edge_b);
+    uint64_t end = std::min({edge_a, edge_b, size});
+    bool same;
+    if (!ea && !eb) {
+      same = true;  // hole in both
+    } else if (!ea || !eb || !ea->exact || !eb->exact) {
+      same = false;
+    } else {
+      same = ea->physical + (pos - ea->logical) == eb->physical + (pos - eb->logical);
+    }
+    if (!same) changed.push_back(ByteRange{pos, end - pos});
+    pos = end;
+  }
+  return NormalizeRanges(std::move(changed));
+}
+
+Result<std::vector<ByteRange>> ChangedRangesBetweenReflinks(const std::string& a,
+                                                            const std::string& b) {
+  std::vector<Extent> maps[2];
+  uint64_t size = 0;
+  const std::string* paths[2] = {&a, &b};
+  for (int i = 0; i < 2; ++i) {
+    int fd = ::open(paths[i]->c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Err(ErrnoStatus("open " + *paths[i], errno));
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return Err(InvalidArgument(*paths[i] + " is not a regular file"));
+    }
+    size = std::max<uint64_t>(size, static_cast<uint64_t>(st.st_size));
+    auto extents = ReadExtents(fd);
+    ::close(fd);
+    if (!extents) return Err(extents.error().WithContext(*paths[i]));
+    maps[i] = std::move(*extents);
+  }
+  return DiffExtents(maps[0], maps[1], size);
+}
+
+}  // namespace drover::storage

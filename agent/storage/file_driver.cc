@@ -1,0 +1,149 @@
+#include "agent/storage/file_driver.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "agent/storage/fiemap.h"
+#include "agent/storage/reflink.h"
+
+namespace drover::storage {
+
+std::string FileDriver::SnapshotName(const std::string& volume, const std::string& snapshot) {
+  return volume + "@" + snapshot;
+}
+
+Result<std::string> FileDriver::PoolDir(const std::string& pool) const {
+  auto it = pools_.find(pool);
+  if (it == pools_.end()) return Err(NotFound("no file pool named '" + pool + "'"));
+  return it->second;
+}
+
+Result<std::vector<PoolInfo>> FileDriver::ListPools() {
+  std::vector<PoolInfo> out;
+  for (const auto& [name, dir] : pools_) {
+    struct statvfs vfs;
+    if (::statvfs(dir.c_str(), &vfs) != 0) return Err(ErrnoStatus("statvfs " + dir, errno));
+    out.push_back(PoolInfo{name, static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize,
+                           static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize});
+  }
+  return out;
+}
+
+Result<std::vector<VolumeInfo>> FileDriver::ListVolumes(const std::string& pool) {
+  ASSIGN_OR_RETURN(std::string dir, PoolDir(pool));
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return Err(ErrnoStatus("opendir " + dir, errno));
+  std::vector<VolumeInfo> out;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (!ValidateName(name).ok()) continue;  // ".", "..", temporary files
+    struct stat st;
+    if (::stat((dir + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    VolumeInfo v{pool, name, static_cast<uint64_t>(st.st_size),
+                 static_cast<uint64_t>(st.st_blocks) * 512, false, ""};
+    if (auto at = name.find('@'); at != std::string::npos) {
+      v.snapshot = true;
+      v.origin = name.substr(0, at);
+    }
+    out.push_back(std::move(v));
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(),
+            [](const VolumeInfo& a, const VolumeInfo& b) { return a.name < b.name; });
+  return out;
+}
+
+Status FileDriver::CreateVolume(const std::string& pool, const std::string& volume,
+                                uint64_t size_bytes) {
+  RETURN_STATUS_IF_ERROR(ValidateName(volume));
+  if (volume.find('@') != std::string::npos) return InvalidArgument("'@' is for snapshots");
+  auto dir = PoolDir(pool);
+  if (!dir) return dir.error();
+  std::string path = *dir + "/" + volume;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST) return AlreadyExists("volume " + pool + "/" + volume + " exists");
+  if (fd < 0) return ErrnoStatus("create " + path, errno);
+  Status s;
+  if (::ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) s = ErrnoStatus("size " + path, errno);
+  ::close(fd);
+  if (!s.ok()) ::unlink(path.c_str());
+  return s;
+}
+
+Status FileDriver::RemoveFile(const std::string& pool, const std::string& name) {
+  RETURN_STATUS_IF_ERROR(ValidateName(name));
+  auto dir = PoolDir(pool);
+  if (!dir) return dir.error();
+  std::string path = *dir + "/" + name;
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return NotFound(pool + "/" + name + " does not exist");
+    return ErrnoStatus("remove " + path, errno);
+  }
+  return Status::Ok();
+}
+
+Status FileDriver::RemoveVolume(const std::string& pool, const std::string& volume) {
+  if (volume.find('@') != std::string::npos) return InvalidArgument(volume + " is a snapshot");
+  return RemoveFile(pool, volume);
+}
+
+Status FileDriver::CreateSnapshot(const std::string& pool, const std::string& volume,
+                                  const std::string& snapshot, uint64_t /*cow_bytes*/) {
+  RETURN_STATUS_IF_ERROR(ValidateName(volume));
+  RETURN_STATUS_IF_ERROR(ValidateName(snapshot));
+  auto dir = PoolDir(pool);
+  if (!dir) return dir.error();
+  auto shared = CloneFile(*dir + "/" + volume, *dir + "/" + SnapshotName(volume, snapshot));
+  return shared ? Status::Ok() : shared.error();
+}
+
+Status FileDriver::RemoveSnapshot(const std::string& pool, const std::string& snapshot) {
+  if (snapshot.find('@') == std::string::npos) {
+    return InvalidArgument(snapshot + " is not a snapshot (VOLUME@SNAPSHOT)");
+  }
+  return RemoveFile(pool, snapshot);
+}
+
+Result<std::string> FileDriver::Path(const std::string& pool, const std::string& name) {
+  RETURN_IF_ERROR(ValidateName(name));
+  ASSIGN_OR_RETURN(std::string dir, PoolDir(pool));
+  return dir + "/" + name;
+}
+
+Result<int> FileDriver::Open(const std::string& pool, const std::string& name, OpenMode mode) {
+  ASSIGN_OR_RETURN(std::string path, Path(pool, name));
+  if (mode == OpenMode::kReadWrite && name.find('@') != std::string::npos) {
+    return Err(PermissionDenied("snapshot " + name + " is read-only"));
+  }
+  int fd = ::open(path.c_str(), (mode == OpenMode::kRead ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return Err(NotFound(pool + "/" + name + " does not exist"));
+  if (fd < 0) return Err(ErrnoStatus("open " + path, errno));
+  return fd;
+}
+
+Result<std::optional<std::vector<ByteRange>>> FileDriver::ChangedRanges(const std::string& pool,
+                                                                        const std::string& from,
+                                                                        const std::string& to) {
+  ASSIGN_OR_RETURN(std::string a, Path(pool, from));
+  ASSIGN_OR_RETURN(std::string b, Path(pool, to));
+  int fd = ::open(a.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Err(ErrnoStatus("open " + a, errno));
+  auto extents = ReadExtents(fd);
+  ::close(fd);
+  if (!extents) return Err(extents.error());
+  // A snapshot that shares nothing was copied, not cloned (or every block
+  // was rewritten): physical extents then say nothing about changes.
+  bool any_shared = std::any_of(extents->begin(), extents->end(),
+                                [](const Extent& e) { return e.shared; });
+  if (!any_shared) return std::optional<std::vector<ByteRange>>();
+  ASSIGN_OR_RETURN(auto ranges, ChangedRangesBetweenReflinks(a, b));
+  return std::optional<std::vector<ByteRange>>(std::move(ranges));
+}
+
+}  // namespace drover::storage

@@ -1,0 +1,41 @@
+#include "agent/sync/compress.h"
+
+#include <zstd.h>
+
+#include <string>
+
+namespace drover::sync {
+
+Packed Compress(std::span<const uint8_t> raw, int level) {
+  Packed p;
+  p.raw_len = static_cast<uint32_t>(raw.size());
+  if (raw.size() >= 64) {
+    p.bytes.resize(ZSTD_compressBound(raw.size()));
+    size_t n = ZSTD_compress(p.bytes.data(), p.bytes.size(), raw.data(), raw.size(), level);
+    if (!ZSTD_isError(n) && n < raw.size()) {
+      p.bytes.resize(n);
+      p.compressed = true;
+      return p;
+    }
+  }
+  p.bytes.assign(raw.begin(), raw.end());
+  return p;
+}
+
+Result<std::vector<uint8_t>> Decompress(const Packed& packed, size_t max_len) {
+  const size_t expected_len = packed.raw_len;
+  if (expected_len > max_len) return Err(InvalidArgument("packed data too long"));
+  if (!packed.compressed) {
+    if (packed.bytes.size() != expected_len) return Err(InvalidArgument("literal of wrong length"));
+    return packed.bytes;
+  }
+  std::vector<uint8_t> out(expected_len);
+  size_t n = ZSTD_decompress(out.data(), out.size(), packed.bytes.data(), packed.bytes.size());
+  if (ZSTD_isError(n)) {
+    return Err(InvalidArgument(std::string("zstd: ") + ZSTD_getErrorName(n)));
+  }
+  if (n != expected_len) return Err(InvalidArgument("zstd frame of wrong length"));
+  return out;
+}
+
+}  // namespace drover::sync

@@ -1,0 +1,63 @@
+// Stage 1, change discovery: the chunk digests each side compares.
+//
+// Source side, cheapest first:
+//   1. the snapshot's own cache entry (nothing read);
+//   2. change tracking: the base snapshot's cache entry plus the byte ranges
+//      the storage driver reports changed since the base (thin_delta, FIEMAP):
+//      only chunks touching those ranges are read;
+//   3. a full parallel hash.
+// The result is stored in the cache for the next round. Destination side:
+// its cache entry (valid only if nobody wrote since the last sync), else a
+// hash of the chunks from `first_chunk` on. Blocking; thread-safe for
+// distinct volumes.
+#pragma once
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/sync/hash.h"
+#include "agent/sync/hash_cache.h"
+#include "agent/sync/layout.h"
+#include "common/status.h"
+
+namespace drover::sync {
+
+struct ByteRange {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+// What the storage driver knows: the snapshot this one derives from, and the
+// ranges that differ between them.
+struct ChangeBase {
+  std::string base_path;
+  std::string base_cache_tag;  // for block devices
+  std::vector<ByteRange> changed;
+};
+
+enum class DiscoveryMethod { kCache, kChangeTracking, kFullHash };
+const char* MethodName(DiscoveryMethod m);
+
+struct Discovery {
+  std::vector<Digest> digests;
+  DiscoveryMethod method = DiscoveryMethod::kFullHash;
+  uint64_t bytes_read = 0;
+};
+
+// Chunks touching any of `ranges` (sorted, unique, clipped to the layout).
+std::vector<uint64_t> ChunksTouching(const Layout& layout, const std::vector<ByteRange>& ranges);
+
+Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::string& cache_tag,
+                                 const Layout& layout, const HashCache& cache,
+                                 const std::optional<ChangeBase>& base, int threads,
+                                 const std::atomic<bool>* cancel);
+
+// Digests for chunks < first_chunk are left zero: the caller knows them.
+Result<Discovery> DiscoverDestination(int fd, const std::string& path,
+                                      const std::string& cache_tag, const Layout& layout,
+                                      const HashCache& cache, uint64_t first_chunk, int threads,
+                                      const std::atomic<bool>* cancel);
+
+}  // namespace drover::sync

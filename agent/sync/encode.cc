@@ -1,0 +1,62 @@
+#include "agent/sync/encode.h"
+
+#include <algorithm>
+
+#include "agent/sync/rsync_codec.h"
+
+namespace drover::sync {
+
+std::vector<uint64_t> BlockDigests(std::span<const uint8_t> chunk, uint32_t block_size) {
+  std::vector<uint64_t> out;
+  for (size_t off = 0; off < chunk.size(); off += block_size) {
+    out.push_back(HashBlock(chunk.subspan(off, std::min<size_t>(block_size, chunk.size() - off))));
+  }
+  return out;
+}
+
+uint64_t PlanChunk(std::span<const uint8_t> source_chunk, const std::vector<uint64_t>& dest_blocks,
+                   const EncodeOptions& options, Data& data) {
+  std::vector<uint64_t> mine = BlockDigests(source_chunk, options.block_size);
+  const bool comparable = dest_blocks.size() == mine.size();
+  uint64_t changed = 0;
+  size_t i = 0;
+  while (i < mine.size()) {
+    if (comparable && mine[i] == dest_blocks[i]) {
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < mine.size() && !(comparable && mine[j] == dest_blocks[j])) ++j;
+    uint32_t off = static_cast<uint32_t>(i * options.block_size);
+    uint32_t end = static_cast<uint32_t>(
+        std::min<uint64_t>(static_cast<uint64_t>(j) * options.block_size, source_chunk.size()));
+    uint32_t len = end - off;
+    changed += len;
+    if (options.rsync_min_bytes != 0 && len >= options.rsync_min_bytes) {
+      data.runs.push_back(Span{off, len});
+    } else {
+      data.literals.push_back(
+          Literal{off, len, Compress(source_chunk.subspan(off, len), options.zstd_level)});
+    }
+    i = j;
+  }
+  return changed;
+}
+
+Result<std::vector<Packed>> EncodeRuns(std::span<const uint8_t> source_chunk,
+                                       const std::vector<Span>& runs,
+                                       const std::vector<std::vector<uint8_t>>& signatures,
+                                       int zstd_level) {
+  if (runs.size() != signatures.size()) {
+    return Err(InvalidArgument("signature count does not match the runs"));
+  }
+  std::vector<Packed> out;
+  for (size_t k = 0; k < runs.size(); ++k) {
+    ASSIGN_OR_RETURN(std::vector<uint8_t> delta,
+                     RsyncDelta(signatures[k], source_chunk.subspan(runs[k].offset, runs[k].length)));
+    out.push_back(Compress(delta, zstd_level));
+  }
+  return out;
+}
+
+}  // namespace drover::sync

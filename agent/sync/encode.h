@@ -1,0 +1,37 @@
+// Stage 2 on the source: what to send for one changed chunk.
+//
+// The destination sent the 64-bit digests of its blocks in the chunk; the
+// source compares them with its own blocks and coalesces changed blocks into
+// runs. A run shorter than `rsync_min_bytes` goes as a zstd-packed literal
+// (for a run of one block librsync could only answer with the same literal);
+// longer runs are marked for librsync (the destination will send their
+// signatures, EncodeRuns answers with deltas). Pure functions, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "agent/sync/message.h"
+
+namespace drover::sync {
+
+struct EncodeOptions {
+  uint32_t block_size = 4096;
+  uint32_t rsync_min_bytes = 8192;  // 0: never librsync, always literals
+  int zstd_level = 1;
+};
+
+std::vector<uint64_t> BlockDigests(std::span<const uint8_t> chunk, uint32_t block_size);
+
+// Fills data.literals and data.runs; returns the changed bytes (uncompressed).
+uint64_t PlanChunk(std::span<const uint8_t> source_chunk, const std::vector<uint64_t>& dest_blocks,
+                   const EncodeOptions& options, Data& data);
+
+// One packed librsync delta per run, against the destination's signatures.
+Result<std::vector<Packed>> EncodeRuns(std::span<const uint8_t> source_chunk,
+                                       const std::vector<Span>& runs,
+                                       const std::vector<std::vector<uint8_t>>& signatures,
+                                       int zstd_level);
+
+}  // namespace drover::sync

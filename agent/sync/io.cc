@@ -1,0 +1,101 @@
+#include "agent/sync/io.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace drover::sync {
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+  if (this != &o) {
+    Reset();
+    fd_ = o.Release();
+  }
+  return *this;
+}
+
+int UniqueFd::Release() {
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+void UniqueFd::Reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Result<UniqueFd> OpenFile(const std::string& path, int flags, int mode) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+  if (fd < 0) return Err(ErrnoStatus("open " + path, errno));
+  return UniqueFd(fd);
+}
+
+Status PreadFull(int fd, std::span<uint8_t> buf, uint64_t offset) {
+  size_t done = 0;
+  while (done < buf.size()) {
+    ssize_t n = ::pread(fd, buf.data() + done, buf.size() - done, offset + done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("pread at " + std::to_string(offset + done), errno);
+    if (n == 0) return IoError("unexpected end of volume at " + std::to_string(offset + done));
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status PwriteFull(int fd, std::span<const uint8_t> buf, uint64_t offset) {
+  size_t done = 0;
+  while (done < buf.size()) {
+    ssize_t n = ::pwrite(fd, buf.data() + done, buf.size() - done, offset + done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("pwrite at " + std::to_string(offset + done), errno);
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Result<uint64_t> DescriptorSize(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Err(ErrnoStatus("fstat", errno));
+  if (S_ISBLK(st.st_mode)) {
+    uint64_t size = 0;
+    if (::ioctl(fd, BLKGETSIZE64, &size) != 0) return Err(ErrnoStatus("BLKGETSIZE64", errno));
+    return size;
+  }
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content) {
+  std::string tmp = path + ".tmp";
+  auto opened = OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (!opened) return opened.error();
+  UniqueFd fd = std::move(*opened);
+  RETURN_STATUS_IF_ERROR(PwriteFull(fd.get(), content, 0));
+  if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync " + tmp, errno);
+  fd.Reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + tmp, errno);
+  return Status::Ok();
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return Err(NotFound(path + " does not exist"));
+  if (fd < 0) return Err(ErrnoStatus("open " + path, errno));
+  UniqueFd owned(fd);
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Err(ErrnoStatus("read " + path, errno));
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace drover::sync

@@ -1,0 +1,52 @@
+// Small POSIX file helpers for the sync engine: an owning descriptor and
+// full-length positional reads and writes.
+//
+// Every function retries on EINTR and short transfers; a read past the end of
+// the file is an IoError (volumes do not shrink under a sync). Thread-safe
+// for concurrent calls on one descriptor (pread/pwrite carry the offset).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "common/status.h"
+
+namespace drover::sync {
+
+// Owns a file descriptor; closes it on destruction. Movable, not copyable.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.Release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { Reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int Release();
+  void Reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// Opens `path` with `flags` (O_CLOEXEC is added).
+Result<UniqueFd> OpenFile(const std::string& path, int flags, int mode = 0644);
+
+Status PreadFull(int fd, std::span<uint8_t> buf, uint64_t offset);
+Status PwriteFull(int fd, std::span<const uint8_t> buf, uint64_t offset);
+
+// Size of a regular file or block device (BLKGETSIZE64).
+Result<uint64_t> DescriptorSize(int fd);
+
+// Writes `content` to `path` atomically (temporary file, fsync, rename).
+Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content);
+
+// Reads a whole (small) file. NotFound when it does not exist.
+Result<std::string> ReadWholeFile(const std::string& path);
+
+}  // namespace drover::sync

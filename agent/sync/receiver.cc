@@ -1,0 +1,404 @@
+#include "agent/sync/receiver.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <future>
+#include <map>
+#include <optional>
+
+#include "agent/sync/apply.h"
+#include "agent/sync/data_channel.h"
+#include "agent/sync/discover.h"
+#include "agent/sync/encode.h"
+#include "agent/sync/io.h"
+#include "agent/sync/message.h"
+#include "agent/sync/rate_limiter.h"
+#include "agent/sync/resume_state.h"
+#include "agent/sync/ticket.h"
+
+namespace drover::sync {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr uint32_t kInitialHashCredit = 16;
+constexpr int kMaxAttempts = 4;
+
+struct InFlight {
+  std::unique_ptr<ChunkPatch> patch;  // set once Data arrived
+  std::vector<Span> runs;
+  int attempts = 1;
+};
+
+}  // namespace
+
+class Receiver::Session {
+ public:
+  explicit Session(ReceiverOptions o)
+      : o_(std::move(o)), limiter_(o_.bandwidth_bytes_per_s), resume_(o_.state_dir),
+        cache_(o_.state_dir.empty() ? "" : o_.state_dir + "/hashes") {}
+
+  Status Bind() {
+    if (!WellFormedTicket(o_.ticket)) return InvalidArgument("malformed transfer ticket");
+    auto fd = OpenFile(o_.target_path, O_RDWR);
+    if (!fd) return fd.error().WithContext("destination volume");
+    fd_ = std::move(*fd);
+    auto server = DataServer::Bind(o_.bind_endpoint, o_.own_keys, o_.source_public_key);
+    if (!server) return server.error();
+    server_ = std::move(*server);
+    return Status::Ok();
+  }
+
+  const std::string& endpoint() const { return server_->endpoint(); }
+
+  Result<SyncReport> Run() {
+    start_ = Clock::now();
+    Status s = Loop();
+    stop_ = true;
+    if (discovery_.valid()) discovery_.wait();
+    if (!s.ok()) {
+      if (session_open_) {
+        (void)SaveResumePoint(/*force=*/true);
+        Refuse r{static_cast<uint32_t>(s.code()), s.message()};
+        (void)server_->Send(peer_, Encode(r));
+      }
+      return Err(s);
+    }
+    report_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    report_.bytes_sent = server_->bytes_sent();
+    report_.bytes_received = server_->bytes_received();
+    Report(Phase::kDone);
+    return report_;
+  }
+
+ private:
+  // ------------------------------------------------------------ main loop
+  Status Loop() {
+    auto last_recv = Clock::now();
+    for (;;) {
+      if (o_.cancel && o_.cancel->load()) return Aborted("sync cancelled");
+      if (session_open_) RETURN_STATUS_IF_ERROR(Pump());
+      if (finished_) return Status::Ok();
+      auto in = server_->Receive(std::chrono::milliseconds(discovery_.valid() ? 1 : 50));
+      if (!in) return in.error();
+      auto now = Clock::now();
+      if (!*in) {
+        if (!session_open_ && now - start_ > o_.accept_timeout) {
+          return Timeout("no source presented the ticket within " +
+                         std::to_string(o_.accept_timeout.count()) + " ms");
+        }
+        if (session_open_ && now - last_recv > o_.peer_timeout) {
+          return Unavailable("source silent for " + std::to_string(o_.peer_timeout.count()) +
+                             " ms");
+        }
+        if (session_open_ && now - last_send_ > std::chrono::seconds(1)) {
+          RETURN_STATUS_IF_ERROR(Send(Ping{}));
+        }
+        continue;
+      }
+      auto msg = Decode((*in)->payload);
+      if (!msg) {
+        if ((*in)->peer != peer_) continue;  // noise from a refused peer
+        return msg.error().WithContext("from source");
+      }
+      if (auto* hello = std::get_if<Hello>(&*msg)) {
+        RETURN_STATUS_IF_ERROR(OnHello((*in)->peer, *hello));
+        if (session_open_ && (*in)->peer == peer_) last_recv = now;
+        continue;
+      }
+      if (!session_open_ || (*in)->peer != peer_) continue;  // no ticket, no say
+      last_recv = now;
+      RETURN_STATUS_IF_ERROR(Handle(*msg));
+    }
+  }
+
+  Status Send(const Message& m) {
+    std::vector<uint8_t> frame = Encode(m);
+    limiter_.Acquire(frame.size());
+    last_send_ = Clock::now();
+    return server_->Send(peer_, frame);
+  }
+
+  void Report(Phase phase) {
+    phase_ = phase;
+    if (o_.progress) o_.progress(Progress{phase, done_, layout_.chunk_count(), server_->bytes_sent()});
+  }
+
+  // ------------------------------------------------------------ session open
+  Status RefusePeer(const std::string& peer, Code code, const std::string& why) {
+    ++refused_hellos_;
+    return server_->Send(peer, Encode(Refuse{static_cast<uint32_t>(code), why}));
+  }
+
+  Status OnHello(const std::string& peer, const Hello& h) {
+    if (ticket_spent_) {
+      return RefusePeer(peer, Code::kPermissionDenied, "transfer ticket already used");
+    }
+    if (!TicketsEqual(h.ticket, o_.ticket)) {
+      return RefusePeer(peer, Code::kPermissionDenied, "wrong transfer ticket");
+    }
+    ticket_spent_ = true;
+    peer_ = peer;
+    session_open_ = true;
+    if (h.version != kProtocolVersion) {
+      return InvalidArgument("source speaks data protocol " + std::to_string(h.version) +
+                             ", this agent " + std::to_string(kProtocolVersion));
+    }
+    layout_ = Layout{h.size, h.chunk_size, h.block_size};
+    if (!layout_.Valid()) return InvalidArgument("source proposed an invalid chunk layout");
+    source_id_ = h.source_id;
+    report_.volume_bytes = h.size;
+    report_.chunks_total = layout_.chunk_count();
+    RETURN_STATUS_IF_ERROR(SizeTarget());
+    if (auto p = resume_.Load(o_.target_path);
+        p && p->source_id == source_id_ && p->size == h.size && p->chunk_size == h.chunk_size) {
+      resume_chunk_ = std::min(p->next_chunk, layout_.chunk_count());
+    }
+    report_.resumed_from_chunk = resume_chunk_;
+    watermark_saved_ = resume_chunk_;
+    src_.assign(layout_.chunk_count(), Digest{});
+    Report(Phase::kDiscover);
+    discovery_ = std::async(std::launch::async, [this] {
+      return DiscoverDestination(fd_.get(), o_.target_path, o_.cache_tag, layout_, cache_,
+                                 resume_chunk_, o_.hash_threads, &stop_);
+    });
+    return Send(Welcome{resume_chunk_, kInitialHashCredit});
+  }
+
+  Status SizeTarget() {
+    auto size = DescriptorSize(fd_.get());
+    if (!size) return size.error();
+    if (*size == layout_.size) return Status::Ok();
+    auto id = IdentifyFile(fd_.get());
+    if (!id) return id.error();
+    if (id->block_device) {
+      if (*size < layout_.size) {
+        return InvalidArgument("destination volume " + o_.target_path + " has " +
+                               std::to_string(*size) + " bytes, the source " +
+                               std::to_string(layout_.size));
+      }
+      return Status::Ok();
+    }
+    if (::ftruncate(fd_.get(), static_cast<off_t>(layout_.size)) != 0) {
+      return ErrnoStatus("resize " + o_.target_path, errno);
+    }
+    return Status::Ok();
+  }
+
+  // ------------------------------------------------------------ messages
+  Status Handle(const Message& m) {
+    if (auto* h = std::get_if<Hashes>(&m)) return OnHashes(*h);
+    if (auto* e = std::get_if<HashesEnd>(&m)) {
+      src_root_ = e->root;
+      hashes_end_ = true;
+      return Status::Ok();
+    }
+    if (auto* d = std::get_if<Data>(&m)) return OnData(*d);
+    if (auto* d = std::get_if<Delta>(&m)) return OnDelta(*d);
+    if (auto* r = std::get_if<Refuse>(&m)) {
+      return Status(static_cast<Code>(r->code), "source gave up: " + r->reason);
+    }
+    if (std::holds_alternative<Ping>(m)) return Status::Ok();
+    return InvalidArgument(std::string("unexpected ") + MessageName(m) + " from source");
+  }
+
+  Status OnHashes(const Hashes& h) {
+    if (h.first != src_known_ || h.first + h.digests.size() > src_.size()) {
+      return InvalidArgument("source digests out of order");
+    }
+    std::copy(h.digests.begin(), h.digests.end(), src_.begin() + h.first);
+    src_known_ += h.digests.size();
+    return Send(Credit{1, done_});
+  }
+
+  Status OnData(const Data& d) {
+    auto it = inflight_.find(d.chunk);
+    if (it == inflight_.end() || it->second.patch) return InvalidArgument("unrequested Data");
+    auto old = ReadChunk(d.chunk);
+    if (!old) return old.error();
+    it->second.patch = std::make_unique<ChunkPatch>(std::move(*old));
+    Status s = it->second.patch->ApplyLiterals(d.literals);
+    if (!s.ok()) return Retry(d.chunk, s);
+    if (d.runs.empty()) return Finish(d.chunk);
+    auto sigs = it->second.patch->Signatures(d.runs, layout_.block_size);
+    if (!sigs) return Retry(d.chunk, sigs.error());
+    it->second.runs = d.runs;
+    return Send(Sig{d.chunk, std::move(*sigs)});
+  }
+
+  Status OnDelta(const Delta& d) {
+    auto it = inflight_.find(d.chunk);
+    if (it == inflight_.end() || !it->second.patch) return InvalidArgument("unrequested Delta");
+    Status s = it->second.patch->ApplyDeltas(it->second.runs, d.deltas);
+    if (!s.ok()) return Retry(d.chunk, s);
+    return Finish(d.chunk);
+  }
+
+  // ------------------------------------------------------------ chunks
+  Result<std::vector<uint8_t>> ReadChunk(uint64_t chunk) {
+    std::vector<uint8_t> buf(layout_.ChunkLength(chunk));
+    RETURN_IF_ERROR(PreadFull(fd_.get(), buf, layout_.ChunkOffset(chunk)));
+    return buf;
+  }
+
+  Status Finish(uint64_t chunk) {
+    InFlight& f = inflight_[chunk];
+    if (!f.patch->Matches(src_[chunk])) {
+      return Retry(chunk, InvalidArgument("chunk digest differs from the source's"));
+    }
+    Status s = PwriteFull(fd_.get(), f.patch->bytes(), layout_.ChunkOffset(chunk));
+    if (!s.ok()) return WriteError(s, chunk);
+    written_.push_back(chunk);
+    ++report_.chunks_changed;
+    ++done_;
+    inflight_.erase(chunk);
+    return Status::Ok();
+  }
+
+  Status WriteError(const Status& s, uint64_t chunk) {
+    std::string where = " writing chunk " + std::to_string(chunk) + " of " + o_.target_path;
+    if (s.message().find("No space left") != std::string::npos) {
+      return IoError("destination pool full (no space left on device)" + where);
+    }
+    return s.WithContext("destination" + where);
+  }
+
+  // A chunk that failed its check (corruption, a bad frame) is asked again.
+  Status Retry(uint64_t chunk, const Status& why) {
+    InFlight& f = inflight_[chunk];
+    if (f.attempts >= kMaxAttempts) {
+      return IoError("chunk " + std::to_string(chunk) + " failed " + std::to_string(f.attempts) +
+                     " times: " + why.message());
+    }
+    ++f.attempts;
+    ++report_.chunks_resent;
+    f.patch.reset();
+    f.runs.clear();
+    return RequestChunk(chunk);
+  }
+
+  Status RequestChunk(uint64_t chunk) {
+    auto old = ReadChunk(chunk);
+    if (!old) return old.error();
+    return Send(Request{chunk, BlockDigests(*old, layout_.block_size)});
+  }
+
+  // Compares what both sides know and keeps `window_chunks` requests in flight.
+  Status Pump() {
+    if (!dst_) {
+      if (discovery_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        return Status::Ok();
+      }
+      auto d = discovery_.get();
+      if (!d) return d.error().WithContext("hashing destination " + o_.target_path);
+      dst_ = std::move(d->digests);
+      report_.discovery = MethodName(d->method);
+      Report(Phase::kTransfer);
+    }
+    while (next_compare_ < src_known_ && inflight_.size() < o_.window_chunks) {
+      uint64_t c = next_compare_++;
+      if (c < resume_chunk_ || (*dst_)[c] == src_[c]) {
+        ++done_;
+        continue;
+      }
+      inflight_[c] = InFlight{};
+      RETURN_STATUS_IF_ERROR(RequestChunk(c));
+    }
+    RETURN_STATUS_IF_ERROR(SaveResumePoint(false));
+    if (Clock::now() - last_progress_ > std::chrono::milliseconds(250)) {
+      last_progress_ = Clock::now();
+      Report(phase_);
+      RETURN_STATUS_IF_ERROR(Send(Credit{0, done_}));
+    }
+    if (hashes_end_ && next_compare_ == layout_.chunk_count() && inflight_.empty()) {
+      return Verify();
+    }
+    return Status::Ok();
+  }
+
+  uint64_t Watermark() const {
+    return inflight_.empty() ? next_compare_ : std::min(next_compare_, inflight_.begin()->first);
+  }
+
+  Status SaveResumePoint(bool force) {
+    uint64_t w = Watermark();
+    if (w <= watermark_saved_) return Status::Ok();
+    if (!force && Clock::now() - last_save_ < o_.resume_interval) return Status::Ok();
+    last_save_ = Clock::now();
+    if (::fdatasync(fd_.get()) != 0) return WriteError(ErrnoStatus("fdatasync", errno), w);
+    RETURN_STATUS_IF_ERROR(resume_.Save(o_.target_path,
+                                        ResumePoint{source_id_, layout_.size, layout_.chunk_size, w}));
+    watermark_saved_ = w;
+    return Status::Ok();
+  }
+
+  // ------------------------------------------------------------ verify
+  Status Verify() {
+    Report(Phase::kVerify);
+    if (::fdatasync(fd_.get()) != 0) {
+      return WriteError(ErrnoStatus("fdatasync", errno), layout_.chunk_count());
+    }
+    std::vector<Digest> mine = *dst_;
+    for (uint64_t c = 0; c < resume_chunk_; ++c) mine[c] = src_[c];  // verified earlier
+    std::vector<uint64_t> reread = written_;
+    if (o_.full_verify) {
+      reread.clear();
+      for (uint64_t c = 0; c < layout_.chunk_count(); ++c) reread.push_back(c);
+    }
+    for (uint64_t c : reread) {
+      auto bytes = ReadChunk(c);
+      if (!bytes) return bytes.error();
+      mine[c] = HashChunk(*bytes);
+    }
+    Digest root = HashDigestList(mine);
+    if (root != src_root_) {
+      return Internal("destination content hash " + root.Hex() + " differs from the source's " +
+                      src_root_.Hex());
+    }
+    report_.content_hash = root.Hex();
+    auto id = IdentifyFile(fd_.get(), o_.cache_tag);
+    if (id) (void)cache_.Store(o_.target_path, *id, layout_, mine);
+    resume_.Clear(o_.target_path);
+    RETURN_STATUS_IF_ERROR(Send(Final{true, "", root}));
+    finished_ = true;
+    return Status::Ok();
+  }
+
+  ReceiverOptions o_;
+  RateLimiter limiter_;
+  ResumeStore resume_;
+  HashCache cache_;
+  UniqueFd fd_;
+  std::unique_ptr<DataServer> server_;
+  std::string peer_, source_id_;
+  bool ticket_spent_ = false, session_open_ = false, hashes_end_ = false, finished_ = false;
+  uint64_t refused_hellos_ = 0;
+  Layout layout_;
+  std::vector<Digest> src_;
+  std::optional<std::vector<Digest>> dst_;
+  Digest src_root_;
+  uint64_t src_known_ = 0, next_compare_ = 0, resume_chunk_ = 0, done_ = 0, watermark_saved_ = 0;
+  std::map<uint64_t, InFlight> inflight_;
+  std::vector<uint64_t> written_;
+  std::future<Result<Discovery>> discovery_;
+  std::atomic<bool> stop_{false};
+  Phase phase_ = Phase::kConnect;
+  SyncReport report_;
+  Clock::time_point start_, last_send_, last_save_, last_progress_;
+};
+
+Receiver::Receiver(std::unique_ptr<Session> s) : session_(std::move(s)) {}
+Receiver::~Receiver() = default;
+
+Result<std::unique_ptr<Receiver>> Receiver::Bind(ReceiverOptions options) {
+  auto session = std::make_unique<Session>(std::move(options));
+  RETURN_IF_ERROR(session->Bind());
+  return std::unique_ptr<Receiver>(new Receiver(std::move(session)));
+}
+
+const std::string& Receiver::endpoint() const { return session_->endpoint(); }
+
+Result<SyncReport> Receiver::Run() { return session_->Run(); }
+
+}  // namespace drover::sync

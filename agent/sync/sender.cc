@@ -1,0 +1,258 @@
+#include "agent/sync/sender.h"
+
+#include <fcntl.h>
+
+#include <future>
+#include <map>
+
+#include "agent/sync/data_channel.h"
+#include "agent/sync/encode.h"
+#include "agent/sync/io.h"
+#include "agent/sync/message.h"
+#include "agent/sync/rate_limiter.h"
+
+namespace drover::sync {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kHashBatch = 4096;
+
+class SenderSession {
+ public:
+  explicit SenderSession(const SenderOptions& o) : o_(o), limiter_(o.bandwidth_bytes_per_s) {}
+
+  Result<SyncReport> Run() {
+    start_ = Clock::now();
+    RETURN_IF_ERROR(OpenSource());
+    Report(Phase::kDiscover);
+    discovery_ = std::async(std::launch::async, [this] {
+      return DiscoverSource(fd_.get(), o_.source_path, o_.cache_tag, layout_, HashCache(o_.cache_dir),
+                            o_.base, o_.hash_threads, &stop_);
+    });
+    Status s = Connect();
+    if (s.ok()) s = Loop();
+    stop_ = true;
+    if (discovery_.valid()) discovery_.wait();
+    if (!s.ok()) return Err(s);
+    report_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    report_.bytes_sent = channel_->bytes_sent();
+    report_.bytes_received = channel_->bytes_received();
+    Report(Phase::kDone);
+    return report_;
+  }
+
+ private:
+  Status OpenSource() {
+    auto fd = OpenFile(o_.source_path, O_RDONLY);
+    if (!fd) return fd.error();
+    fd_ = std::move(*fd);
+    auto size = DescriptorSize(fd_.get());
+    if (!size) return size.error();
+    layout_ = Layout{*size, o_.chunk_size, o_.block_size};
+    if (!layout_.Valid()) return InvalidArgument("chunk size must be a multiple of block size");
+    report_.volume_bytes = *size;
+    report_.chunks_total = layout_.chunk_count();
+    source_id_ = o_.source_id;
+    if (source_id_.empty()) {
+      auto id = IdentifyFile(fd_.get(), o_.cache_tag);
+      if (!id) return id.error();
+      source_id_ = o_.source_path + "@" + std::to_string(id->ino) + ":" + std::to_string(id->size) +
+                   ":" + std::to_string(id->mtime_ns);
+    }
+    return Status::Ok();
+  }
+
+  Status Connect() {
+    auto ch = DataClient::Connect(o_.endpoint, o_.server_public_key, o_.own_keys);
+    if (!ch) return ch.error();
+    channel_ = std::move(*ch);
+    Report(Phase::kConnect);
+    return Send(Hello{kProtocolVersion, o_.ticket, source_id_, layout_.size, layout_.chunk_size,
+                      layout_.block_size});
+  }
+
+  Status Send(const Message& m) {
+    std::vector<uint8_t> frame = Encode(m);
+    limiter_.Acquire(frame.size());
+    last_send_ = Clock::now();
+    return channel_->Send(frame);
+  }
+
+  void Report(Phase phase) {
+    phase_ = phase;
+    if (!o_.progress) return;
+    o_.progress(Progress{phase, done_chunks_, layout_.chunk_count(),
+                         channel_ ? channel_->bytes_sent() : 0});
+  }
+
+  Status Loop() {
+    auto last_recv = Clock::now();
+    for (;;) {
+      if (o_.cancel && o_.cancel->load()) return Aborted("sync cancelled");
+      RETURN_STATUS_IF_ERROR(PumpHashes());
+      auto in = channel_->Receive(std::chrono::milliseconds(discovery_.valid() ? 1 : 50));
+      if (!in) return in.error();
+      auto now = Clock::now();
+      if (!*in) {
+        if (now - last_recv > o_.peer_timeout) {
+          return Unavailable("destination " + o_.endpoint + " silent for " +
+                             std::to_string(o_.peer_timeout.count()) + " ms");
+        }
+        if (now - last_send_ > std::chrono::seconds(1)) RETURN_STATUS_IF_ERROR(Send(Ping{}));
+        continue;
+      }
+      last_recv = now;
+      auto msg = Decode((*in)->payload);
+      if (!msg) return msg.error().WithContext("from destination");
+      RETURN_STATUS_IF_ERROR(Handle(*msg));
+      if (finished_) return Status::Ok();
+    }
+  }
+
+  Status Handle(const Message& m) {
+    if (auto* w = std::get_if<Welcome>(&m)) {
+      welcomed_ = true;
+      hash_credit_ += w->hash_credit;
+      report_.resumed_from_chunk = w->resume_chunk;
+      Report(Phase::kTransfer);
+      return Status::Ok();
+    }
+    if (auto* r = std::get_if<Refuse>(&m)) {
+      return Status(static_cast<Code>(r->code), "destination refused: " + r->reason);
+    }
+    if (!welcomed_) {
+      if (std::holds_alternative<Ping>(m)) return Status::Ok();
+      return InvalidArgument(std::string("destination sent ") + MessageName(m) + " before Welcome");
+    }
+    if (auto* c = std::get_if<Credit>(&m)) {
+      hash_credit_ += c->hash_batches;
+      if (c->done_chunks != done_chunks_) {
+        done_chunks_ = c->done_chunks;
+        Report(phase_);
+      }
+      return Status::Ok();
+    }
+    if (auto* r = std::get_if<Request>(&m)) return OnRequest(*r);
+    if (auto* s = std::get_if<Sig>(&m)) return OnSig(*s);
+    if (auto* f = std::get_if<Final>(&m)) return OnFinal(*f);
+    if (std::holds_alternative<Ping>(m)) return Status::Ok();
+    return InvalidArgument(std::string("unexpected ") + MessageName(m) + " from destination");
+  }
+
+  // Streams source digests while the destination grants credit.
+  Status PumpHashes() {
+    if (!welcomed_ || hashes_end_sent_) return Status::Ok();
+    if (!digests_) {
+      if (discovery_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        return Status::Ok();
+      }
+      auto d = discovery_.get();
+      if (!d) return d.error().WithContext("discovering changes in " + o_.source_path);
+      report_.discovery = MethodName(d->method);
+      digests_ = std::move(d->digests);
+      root_ = HashDigestList(*digests_);
+    }
+    while (hash_credit_ > 0 && next_hash_ < digests_->size()) {
+      size_t n = std::min(kHashBatch, digests_->size() - next_hash_);
+      Hashes h{next_hash_, std::vector<Digest>(digests_->begin() + next_hash_,
+                                               digests_->begin() + next_hash_ + n)};
+      RETURN_STATUS_IF_ERROR(Send(h));
+      next_hash_ += n;
+      --hash_credit_;
+    }
+    if (next_hash_ == digests_->size()) {
+      RETURN_STATUS_IF_ERROR(Send(HashesEnd{root_}));
+      hashes_end_sent_ = true;
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<uint8_t>> ReadChunk(uint64_t chunk) {
+    if (chunk >= layout_.chunk_count()) return Err(InvalidArgument("request past the volume end"));
+    std::vector<uint8_t> buf(layout_.ChunkLength(chunk));
+    RETURN_IF_ERROR(PreadFull(fd_.get(), buf, layout_.ChunkOffset(chunk)));
+    return buf;
+  }
+
+  Status OnRequest(const Request& r) {
+    auto bytes = ReadChunk(r.chunk);
+    if (!bytes) return bytes.error();
+    if (digests_ && HashChunk(*bytes) != (*digests_)[r.chunk]) {
+      return Aborted("source snapshot changed during the sync (chunk " + std::to_string(r.chunk) +
+                     "): snapshots must not be written");
+    }
+    Data data;
+    data.chunk = r.chunk;
+    EncodeOptions eo{layout_.block_size, o_.rsync_min_bytes, o_.zstd_level};
+    uint64_t changed = PlanChunk(*bytes, r.blocks, eo, data);
+    if (!requested_.count(r.chunk)) report_.bytes_changed += changed;
+    requested_[r.chunk] = true;
+    if (static_cast<int64_t>(r.chunk) == o_.test_corrupt_chunk && !corrupted_) {
+      corrupted_ = true;
+      Corrupt(data);
+    }
+    if (!data.runs.empty()) pending_runs_[r.chunk] = data.runs;
+    return Send(data);
+  }
+
+  // Test hook: the wire carries wrong bytes for this chunk once.
+  static void Corrupt(Data& data) {
+    for (Literal& l : data.literals) {
+      if (!l.data.bytes.empty()) {
+        l.data.bytes[l.data.bytes.size() / 2] ^= 0x5a;
+        return;
+      }
+    }
+    for (Span& s : data.runs) s.length = s.length > 1 ? s.length - 1 : s.length;
+  }
+
+  Status OnSig(const Sig& s) {
+    auto it = pending_runs_.find(s.chunk);
+    if (it == pending_runs_.end()) return InvalidArgument("Sig for a chunk without runs");
+    auto bytes = ReadChunk(s.chunk);
+    if (!bytes) return bytes.error();
+    auto deltas = EncodeRuns(*bytes, it->second, s.signatures, o_.zstd_level);
+    pending_runs_.erase(it);
+    if (!deltas) return deltas.error();
+    return Send(Delta{s.chunk, std::move(*deltas)});
+  }
+
+  Status OnFinal(const Final& f) {
+    if (!f.ok) return Aborted("destination failed: " + f.message);
+    if (!digests_ || f.root != root_) {
+      return Internal("destination content hash " + f.root.Hex() + " differs from the source's " +
+                      root_.Hex());
+    }
+    report_.content_hash = root_.Hex();
+    done_chunks_ = layout_.chunk_count();
+    finished_ = true;
+    return Status::Ok();
+  }
+
+  const SenderOptions& o_;
+  RateLimiter limiter_;
+  UniqueFd fd_;
+  Layout layout_;
+  std::string source_id_;
+  std::unique_ptr<DataClient> channel_;
+  std::future<Result<Discovery>> discovery_;
+  std::atomic<bool> stop_{false};
+  std::optional<std::vector<Digest>> digests_;
+  Digest root_;
+  bool welcomed_ = false, hashes_end_sent_ = false, finished_ = false, corrupted_ = false;
+  uint64_t hash_credit_ = 0, next_hash_ = 0, done_chunks_ = 0;
+  std::map<uint64_t, std::vector<Span>> pending_runs_;
+  std::map<uint64_t, bool> requested_;
+  Phase phase_ = Phase::kConnect;
+  SyncReport report_;
+  Clock::time_point start_, last_send_;
+};
+
+}  // namespace
+
+Result<SyncReport> RunSender(const SenderOptions& options) {
+  SenderSession session(options);
+  return session.Run();
+}
+
+}  // namespace drover::sync

@@ -1,0 +1,231 @@
+// The sync engine end to end, in one process: a Receiver on a thread and a
+// sender, over CURVE ZeroMQ on loopback, between files in /tmp.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "agent/sync/hash_cache.h"
+#include "agent/sync/ticket.h"
+#include "tests/agent/sync/sync_fixture.h"
+
+namespace drover::sync {
+namespace {
+
+using testing::ReadAll;
+using testing::ScratchDir;
+using testing::SyncFiles;
+using testing::WriteAll;
+
+// Random writes the way guests make them: scattered 4 KiB blocks, clustered
+// runs, zeroed pages, and writes at the very end of an odd-sized volume.
+void MutateVolume(std::vector<uint8_t>& v, std::mt19937_64& rng) {
+  if (v.empty()) return;
+  std::uniform_int_distribution<int> kind(0, 3);
+  int writes = static_cast<int>(rng() % 12);
+  for (int i = 0; i < writes; ++i) {
+    uint64_t off = rng() % v.size();
+    switch (kind(rng)) {
+      case 0: testing::FillRandom(v, off & ~uint64_t{4095}, 4096, rng); break;
+      case 1: testing::FillRandom(v, off, 4096 * (1 + rng() % 40), rng); break;
+      case 2: std::fill(v.begin() + (off & ~uint64_t{4095}),
+                        v.begin() + std::min<uint64_t>(v.size(), (off & ~uint64_t{4095}) + 4096), 0);
+              break;
+      default: testing::FillRandom(v, v.size() - 1 - rng() % std::min<uint64_t>(v.size(), 5000),
+                                   5000, rng);
+    }
+  }
+}
+
+RC_GTEST_PROP(SyncProperty, DestinationEndsEqualToSourceOverTwoRounds, ()) {
+  ScratchDir dir;
+  std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
+  const uint64_t size = *rc::gen::inRange<uint64_t>(1, 3 * 1024 * 1024);
+  std::vector<uint8_t> src(size);
+  testing::FillRandom(src, 0, size, rng);
+  const bool has_old_copy = *rc::gen::arbitrary<bool>();
+  std::vector<uint8_t> dst = src;
+  if (has_old_copy) {
+    MutateVolume(dst, rng);
+    dst.resize(size + (rng() % 3 == 0 ? 70000 : 0));  // a target larger than the source too
+  } else {
+    dst.clear();
+  }
+  WriteAll(dir / "src", src);
+  WriteAll(dir / "dst", dst);
+  const uint32_t rsync_min = *rc::gen::element(0u, 8192u);
+  for (int round = 0; round < 2; ++round) {
+    auto r = SyncFiles(dir / "src", dir / "dst", dir / "state",
+                       [&](SenderOptions& s) {
+                         s.rsync_min_bytes = rsync_min;
+                         s.cache_dir = dir / "srccache";
+                       });
+    RC_ASSERT(r.sender.has_value());
+    RC_ASSERT(r.receiver.has_value());
+    RC_ASSERT(ReadAll(dir / "dst") == src);
+    RC_ASSERT(r.sender->content_hash == r.receiver->content_hash);
+    // On the wire: the changed bytes, digests, and a little framing per chunk.
+    RC_ASSERT(r.receiver->bytes_received <= r.sender->bytes_changed + 16 * r.sender->chunks_total +
+                                                300 * r.receiver->chunks_changed + 1024);
+    MutateVolume(src, rng);
+    WriteAll(dir / "src", src);
+  }
+}
+
+TEST(SyncEngineTest, SecondRoundReadsNothingAndSendsAlmostNothing) {
+  ScratchDir dir;
+  std::mt19937_64 rng(1);
+  std::vector<uint8_t> src(2 * 1024 * 1024 + 123);
+  testing::FillRandom(src, 0, src.size(), rng);
+  WriteAll(dir / "src", src);
+  WriteAll(dir / "dst", {});
+  auto tweak = [&](SenderOptions& s) { s.cache_dir = dir / "srccache"; };
+  auto first = SyncFiles(dir / "src", dir / "dst", dir / "state", tweak);
+  ASSERT_TRUE(first.sender) << first.sender.error().ToString();
+  ASSERT_TRUE(first.receiver) << first.receiver.error().ToString();
+  EXPECT_EQ(first.sender->discovery, "hash");
+  EXPECT_EQ(first.sender->bytes_changed, src.size());
+  auto second = SyncFiles(dir / "src", dir / "dst", dir / "state", tweak);
+  ASSERT_TRUE(second.sender && second.receiver);
+  EXPECT_EQ(second.sender->discovery, "cache");
+  EXPECT_EQ(second.receiver->discovery, "cache");
+  EXPECT_EQ(second.sender->bytes_changed, 0u);
+  EXPECT_EQ(second.receiver->chunks_changed, 0u);
+  EXPECT_LT(second.sender->bytes_sent, 1024u);  // digests of 33 chunks and the framing
+}
+
+TEST(SyncEngineTest, ChangeTrackingRehashesOnlyTheChangedChunks) {
+  ScratchDir dir;
+  std::mt19937_64 rng(2);
+  std::vector<uint8_t> v(1024 * 1024);
+  testing::FillRandom(v, 0, v.size(), rng);
+  WriteAll(dir / "snap1", v);
+  WriteAll(dir / "dst", {});
+  auto r1 = SyncFiles(dir / "snap1", dir / "dst", dir / "state",
+                      [&](SenderOptions& s) { s.cache_dir = dir / "cache"; });
+  ASSERT_TRUE(r1.sender && r1.receiver);
+  testing::FillRandom(v, 300000, 4096, rng);
+  WriteAll(dir / "snap2", v);
+  auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
+    s.cache_dir = dir / "cache";
+    s.base = ChangeBase{dir / "snap1", "", {ByteRange{300000, 4096}}};
+  });
+  ASSERT_TRUE(r2.sender) << r2.sender.error().ToString();
+  ASSERT_TRUE(r2.receiver);
+  EXPECT_EQ(r2.sender->discovery, "change-tracking");
+  EXPECT_EQ(r2.receiver->chunks_changed, 1u);  // 300000..304096 lies in chunk 4
+  EXPECT_EQ(r2.sender->bytes_changed, 8192u);  // two 4 KiB blocks: the write straddles one edge
+  EXPECT_EQ(ReadAll(dir / "dst"), v);
+}
+
+TEST(SyncEngineTest, CorruptedChunkOnTheWireIsDetectedAndSentAgain) {
+  ScratchDir dir;
+  std::mt19937_64 rng(3);
+  std::vector<uint8_t> src(512 * 1024);
+  testing::FillRandom(src, 0, src.size(), rng);
+  auto dst = src;
+  testing::FillRandom(src, 3 * 65536 + 100, 3000, rng);  // changes chunk 3
+  WriteAll(dir / "src", src);
+  WriteAll(dir / "dst", dst);
+  auto r = SyncFiles(dir / "src", dir / "dst", dir / "state",
+                     [](SenderOptions& s) { s.test_corrupt_chunk = 3; });
+  ASSERT_TRUE(r.sender) << r.sender.error().ToString();
+  ASSERT_TRUE(r.receiver) << r.receiver.error().ToString();
+  EXPECT_EQ(r.receiver->chunks_resent, 1u);
+  EXPECT_EQ(ReadAll(dir / "dst"), src);
+}
+
+TEST(SyncEngineTest, WrongTicketIsRefusedAndTheRightOneStillWorksOnce) {
+  ScratchDir dir;
+  std::vector<uint8_t> src(300000, 7);
+  WriteAll(dir / "src", src);
+  WriteAll(dir / "dst", {});
+  const auto& keys = testing::TestKeys();
+  ReceiverOptions ro;
+  ro.ticket = *NewTicket();
+  ro.source_public_key = keys.source.public_z85;
+  ro.own_keys = keys.destination;
+  ro.target_path = dir / "dst";
+  ro.accept_timeout = std::chrono::milliseconds(10000);
+  auto receiver = Receiver::Bind(ro);
+  ASSERT_TRUE(receiver);
+  Result<SyncReport> received = Err(Internal("not run"));
+  std::thread t([&] { received = (*receiver)->Run(); });
+  SenderOptions so;
+  so.endpoint = (*receiver)->endpoint();
+  so.server_public_key = keys.destination.public_z85;
+  so.own_keys = keys.source;
+  so.source_path = dir / "src";
+  so.peer_timeout = std::chrono::milliseconds(3000);
+
+  so.ticket = *NewTicket();  // a ticket nobody issued
+  auto wrong = RunSender(so);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code(), Code::kPermissionDenied);
+  EXPECT_NE(wrong.error().message().find("wrong transfer ticket"), std::string::npos);
+
+  so.ticket = ro.ticket;
+  auto right = RunSender(so);
+  ASSERT_TRUE(right) << right.error().ToString();
+  t.join();
+  ASSERT_TRUE(received);
+  EXPECT_EQ(ReadAll(dir / "dst"), src);
+}
+
+TEST(SyncEngineTest, ReusedTicketIsRefusedWhileTheSessionRuns) {
+  ScratchDir dir;
+  std::mt19937_64 rng(4);
+  std::vector<uint8_t> src(1024 * 1024);
+  testing::FillRandom(src, 0, src.size(), rng);
+  WriteAll(dir / "src", src);
+  WriteAll(dir / "dst", {});
+  const auto& keys = testing::TestKeys();
+  ReceiverOptions ro;
+  ro.ticket = *NewTicket();
+  ro.source_public_key = keys.source.public_z85;
+  ro.own_keys = keys.destination;
+  ro.target_path = dir / "dst";
+  auto receiver = Receiver::Bind(ro);
+  ASSERT_TRUE(receiver);
+  Result<SyncReport> received = Err(Internal("not run"));
+  std::thread t([&] { received = (*receiver)->Run(); });
+  SenderOptions so;
+  so.endpoint = (*receiver)->endpoint();
+  so.server_public_key = keys.destination.public_z85;
+  so.own_keys = keys.source;
+  so.ticket = ro.ticket;
+  so.source_path = dir / "src";
+  so.bandwidth_bytes_per_s = 1 << 20;  // about a second
+  Result<SyncReport> first = Err(Internal("not run"));
+  std::thread s1([&] { first = RunSender(so); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  so.bandwidth_bytes_per_s = 0;
+  auto replay = RunSender(so);
+  ASSERT_FALSE(replay);
+  EXPECT_EQ(replay.error().code(), Code::kPermissionDenied);
+  EXPECT_NE(replay.error().message().find("already used"), std::string::npos);
+  s1.join();
+  t.join();
+  ASSERT_TRUE(first) << first.error().ToString();
+  ASSERT_TRUE(received);
+  EXPECT_EQ(ReadAll(dir / "dst"), src);
+}
+
+TEST(SyncEngineTest, KeyNotNamedByTheTicketFailsTheHandshake) {
+  ScratchDir dir;
+  WriteAll(dir / "src", std::vector<uint8_t>(1000, 1));
+  WriteAll(dir / "dst", {});
+  auto res = SyncFiles(dir / "src", dir / "dst", "", [&](SenderOptions& s) {
+    s.own_keys = testing::TestKeys().stranger;
+    s.peer_timeout = std::chrono::milliseconds(3000);
+  }, [&](ReceiverOptions& ro) { ro.accept_timeout = std::chrono::milliseconds(1500); });
+  ASSERT_FALSE(res.sender);
+  EXPECT_EQ(res.sender.error().code(), Code::kPermissionDenied) << res.sender.error().ToString();
+  ASSERT_FALSE(res.receiver);
+  EXPECT_EQ(res.receiver.error().code(), Code::kTimeout);
+  EXPECT_TRUE(ReadAll(dir / "dst").empty());
+}
+
+}  // namespace
+}  // namespace drover::sync

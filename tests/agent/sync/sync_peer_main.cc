@@ -1,0 +1,158 @@
+// drover-sync-peer: runs one side of a volume sync as its own process, for
+// the process-level tests and tools/bench-sync.
+//
+//   drover-sync-peer keygen DIR NAME
+//   drover-sync-peer ticket
+//   drover-sync-peer receive --target PATH --ticket T --source-key KEY|FILE --key SECRETFILE
+//       [--state-dir DIR] [--endpoint-file FILE] [--bind EP] [--bwlimit BYTES/S]
+//       [--peer-timeout-ms N] [--accept-timeout-ms N] [--full-verify] [--resume-interval-ms N]
+//   drover-sync-peer send --endpoint EP --server-key KEY|FILE --key SECRETFILE --ticket T
+//       --source PATH [--cache-dir DIR] [--base PATH [--fiemap]] [--bwlimit BYTES/S]
+//       [--rsync-min BYTES] [--corrupt-chunk N] [--peer-timeout-ms N] [--progress]
+//
+// receive prints "endpoint EP" as soon as it listens (and writes it to
+// --endpoint-file); both print the final report as one JSON line. Exit 0 on
+// success, 1 on failure (the reason on standard error), 2 on bad usage.
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "agent/storage/fiemap.h"
+#include "agent/sync/receiver.h"
+#include "agent/sync/sender.h"
+#include "agent/sync/ticket.h"
+
+namespace {
+
+using namespace drover;
+
+int Usage(const std::string& why) {
+  std::cerr << "drover-sync-peer: " << why << "\n";
+  return 2;
+}
+
+// --name value pairs and bare --flags.
+std::map<std::string, std::string> ParseFlags(int argc, char** argv, int first) {
+  std::map<std::string, std::string> f;
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0) continue;
+    if (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0) {
+      f[a.substr(2)] = argv[++i];
+    } else {
+      f[a.substr(2)] = "1";
+    }
+  }
+  return f;
+}
+
+uint64_t Num(const std::map<std::string, std::string>& f, const std::string& k, uint64_t def) {
+  auto it = f.find(k);
+  return it == f.end() ? def : std::stoull(it->second);
+}
+
+int Fail(const Status& s) {
+  std::cerr << "drover-sync-peer: " << s.ToString() << "\n";
+  return 1;
+}
+
+int Receive(const std::map<std::string, std::string>& f) {
+  for (const char* k : {"target", "ticket", "source-key", "key"}) {
+    if (!f.count(k)) return Usage(std::string("receive needs --") + k);
+  }
+  auto own = wire::LoadKeyPair(f.at("key"));
+  if (!own) return Fail(own.error());
+  auto source_key = wire::LoadPublicKey(f.at("source-key"));
+  if (!source_key) return Fail(source_key.error());
+  sync::ReceiverOptions o;
+  o.ticket = f.at("ticket");
+  o.source_public_key = *source_key;
+  o.own_keys = *own;
+  o.target_path = f.at("target");
+  if (f.count("state-dir")) o.state_dir = f.at("state-dir");
+  if (f.count("bind")) o.bind_endpoint = f.at("bind");
+  o.bandwidth_bytes_per_s = Num(f, "bwlimit", 0);
+  o.peer_timeout = std::chrono::milliseconds(Num(f, "peer-timeout-ms", 30000));
+  o.accept_timeout = std::chrono::milliseconds(Num(f, "accept-timeout-ms", 60000));
+  o.resume_interval = std::chrono::milliseconds(Num(f, "resume-interval-ms", 500));
+  o.full_verify = f.count("full-verify") > 0;
+  auto receiver = sync::Receiver::Bind(o);
+  if (!receiver) return Fail(receiver.error());
+  std::cout << "endpoint " << (*receiver)->endpoint() << std::endl;
+  if (f.count("endpoint-file")) {
+    std::string tmp = f.at("endpoint-file") + ".tmp";
+    std::ofstream(tmp) << (*receiver)->endpoint() << "\n";
+    std::rename(tmp.c_str(), f.at("endpoint-file").c_str());
+  }
+  auto report = (*receiver)->Run();
+  if (!report) return Fail(report.error());
+  std::cout << sync::ReportToJson(*report) << std::endl;
+  return 0;
+}
+
+int Send(const std::map<std::string, std::string>& f) {
+  for (const char* k : {"endpoint", "server-key", "key", "ticket", "source"}) {
+    if (!f.count(k)) return Usage(std::string("send needs --") + k);
+  }
+  auto own = wire::LoadKeyPair(f.at("key"));
+  if (!own) return Fail(own.error());
+  auto server_key = wire::LoadPublicKey(f.at("server-key"));
+  if (!server_key) return Fail(server_key.error());
+  sync::SenderOptions o;
+  o.endpoint = f.at("endpoint");
+  o.server_public_key = *server_key;
+  o.own_keys = *own;
+  o.ticket = f.at("ticket");
+  o.source_path = f.at("source");
+  if (f.count("cache-dir")) o.cache_dir = f.at("cache-dir");
+  o.bandwidth_bytes_per_s = Num(f, "bwlimit", 0);
+  o.rsync_min_bytes = static_cast<uint32_t>(Num(f, "rsync-min", 8192));
+  o.test_corrupt_chunk = f.count("corrupt-chunk") ? std::stoll(f.at("corrupt-chunk")) : -1;
+  o.peer_timeout = std::chrono::milliseconds(Num(f, "peer-timeout-ms", 30000));
+  if (f.count("base")) {
+    sync::ChangeBase base{f.at("base"), "", {}};
+    if (f.count("fiemap")) {
+      auto ranges = storage::ChangedRangesBetweenReflinks(f.at("base"), o.source_path);
+      if (!ranges) return Fail(ranges.error());
+      for (const auto& r : *ranges) base.changed.push_back({r.offset, r.length});
+    }
+    o.base = std::move(base);
+  }
+  if (f.count("progress")) {
+    o.progress = [](const sync::Progress& p) {
+      std::cerr << "progress " << sync::PhaseName(p.phase) << " " << p.chunks_done << "/"
+                << p.chunks_total << " sent=" << p.bytes_sent << "\n";
+    };
+  }
+  auto report = sync::RunSender(o);
+  if (!report) return Fail(report.error());
+  std::cout << sync::ReportToJson(*report) << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return Usage("usage: drover-sync-peer keygen|ticket|receive|send ...");
+  std::string cmd = argv[1];
+  if (cmd == "keygen") {
+    if (argc != 4) return Usage("usage: drover-sync-peer keygen DIR NAME");
+    auto pair = wire::GenerateKeyPair();
+    if (!pair) return Fail(pair.error());
+    Status s = wire::WriteKeyPair(argv[2], argv[3], *pair);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (cmd == "ticket") {
+    auto t = sync::NewTicket();
+    if (!t) return Fail(t.error());
+    std::cout << *t << "\n";
+    return 0;
+  }
+  auto flags = ParseFlags(argc, argv, 2);
+  if (cmd == "receive") return Receive(flags);
+  if (cmd == "send") return Send(flags);
+  return Usage("unknown command " + cmd);
+}
