@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -15,7 +17,7 @@ class ConfigTest : public ::testing::Test {
     return path_;
   }
   void TearDown() override { std::remove(path_.c_str()); }
-  std::string path_ = ::testing::TempDir() + "/drover-config-test.json";
+  std::string path_ = ::testing::TempDir() + "/drover-config-" + std::to_string(getpid()) + ".json";
   std::vector<JsonField> spec_ = {{"listen", JsonType::kString},
                                   {"heartbeat_ms", JsonType::kInteger}};
 };

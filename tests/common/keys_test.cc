@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -9,7 +10,7 @@ namespace drover::wire {
 namespace {
 
 TEST(KeysTest, WritesASecretFileOnlyTheOwnerCanReadAndLoadsItBack) {
-  std::string dir = ::testing::TempDir() + "/drover-keys-test";
+  std::string dir = ::testing::TempDir() + "/drover-keys-" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   auto pair = GenerateKeyPair();
@@ -30,7 +31,7 @@ TEST(KeysTest, WritesASecretFileOnlyTheOwnerCanReadAndLoadsItBack) {
 }
 
 TEST(KeysTest, RefusesFilesThatHoldNoKey) {
-  std::string path = ::testing::TempDir() + "/drover-bad.key";
+  std::string path = ::testing::TempDir() + "/drover-bad-" + std::to_string(getpid()) + ".key";
   FILE* f = fopen(path.c_str(), "w");
   fputs("not a key\n", f);
   fclose(f);

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "orchestrator/state/database.h"
@@ -21,7 +23,8 @@ class StateTest : public ::testing::Test {
     db_.reset();
     for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
-  std::string path_ = ::testing::TempDir() + "/drover-state-test.db";
+  // Each test runs in its own process, maybe at the same time: one file each.
+  std::string path_ = ::testing::TempDir() + "/drover-state-" + std::to_string(getpid()) + ".db";
   std::unique_ptr<Database> db_;
 };
 
