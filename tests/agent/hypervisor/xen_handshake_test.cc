@@ -209,8 +209,8 @@ TEST_F(SocketPair, BannerHasNoNulLaterMessagesDo) {
 
 TEST_F(SocketPair, WrongBytesEofAndSilence) {
   using namespace xen_wire;
-  ASSERT_TRUE(Send(fd_[0], Message::kReady, 1s).ok());
-  EXPECT_EQ(Expect(fd_[1], Message::kPermissionToGo, 1s).code(), Code::kInvalidArgument);
+  ASSERT_TRUE(Send(fd_[0], Message::kPermissionToGo, 1s).ok());
+  EXPECT_EQ(Expect(fd_[1], Message::kReady, 1s).code(), Code::kInvalidArgument);
   EXPECT_EQ(Expect(fd_[1], Message::kReady, 50ms).code(), Code::kTimeout);
   ::close(fd_[0]);
   fd_[0] = -1;
