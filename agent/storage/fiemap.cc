@@ -49,7 +49,12 @@ Result<std::vector<Extent>> ReadExtents(int fd) {
     fm->fm_length = FIEMAP_MAX_OFFSET - start;
     fm->fm_flags = flags;
     fm->fm_extent_count = kBatch;
-    if (::ioctl(fd, FS_IOC_FIEMAP, fm) != 0) return Err(ErrnoStatus("FS_IOC_FIEMAP", errno));
+    if (::ioctl(fd, FS_IOC_FIEMAP, fm) != 0) {
+      if (errno == EOPNOTSUPP || errno == ENOTTY) {
+        return Err(InvalidArgument("this file system does not support FIEMAP"));
+      }
+      return Err(ErrnoStatus("FS_IOC_FIEMAP", errno));
+    }
     flags = 0;  // synced once is enough
     if (fm->fm_mapped_extents == 0) return out;
     bool last = false;

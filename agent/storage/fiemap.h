@@ -26,6 +26,7 @@ struct Extent {
   bool shared = false;
 };
 
+// InvalidArgument when the file system has no FIEMAP (tmpfs, for one).
 Result<std::vector<Extent>> ReadExtents(int fd);
 
 // Pure comparison of two extent maps over [0, size).

@@ -20,15 +20,21 @@ namespace {
 
 using ::testing::ElementsAre;
 
+testing::XfsMount* g_xfs = nullptr;
+
+// One XFS per test process, made on first use.
 testing::XfsMount& Xfs() {
-  static testing::XfsMount* xfs = new testing::XfsMount(256);
-  return *xfs;
+  if (!g_xfs) g_xfs = new testing::XfsMount(512);
+  return *g_xfs;
 }
 
 // Unmounts the shared XFS when the binary ends.
 class XfsEnvironment : public ::testing::Environment {
  public:
-  void TearDown() override { delete &Xfs(); }
+  void TearDown() override {
+    delete g_xfs;
+    g_xfs = nullptr;
+  }
 };
 [[maybe_unused]] auto* const kEnv = ::testing::AddGlobalTestEnvironment(new XfsEnvironment);
 

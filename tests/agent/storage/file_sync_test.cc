@@ -16,7 +16,7 @@ namespace drover::storage {
 namespace {
 
 TEST(FileDriverSyncTest, IncrementalSyncUsesReflinkChangeTracking) {
-  testing::XfsMount xfs(128);
+  testing::XfsMount xfs(512);
   if (!xfs.ok()) GTEST_SKIP() << xfs.why_not();
   std::string src_dir = xfs.dir() + "/src", dst_dir = xfs.dir() + "/dst";
   std::filesystem::create_directories(src_dir);

@@ -251,7 +251,9 @@ TEST(LvmDriverTest, ThinDeltaFailureStillReleasesAndMissingToolIsNamed) {
     LvmDriver lvm(run);
     auto ranges = lvm.ChangedRanges("vg/p", "x", "x");
     ASSERT_FALSE(ranges);
-    if (missing) EXPECT_EQ(ranges.error().code(), Code::kNotFound);
+    if (missing) {
+      EXPECT_EQ(ranges.error().code(), Code::kNotFound);
+    }
     EXPECT_EQ(run.Lines().back(), "dmsetup message vg-p-tpool 0 release_metadata_snap");
   }
 }

@@ -10,7 +10,8 @@ namespace drover::storage::testing {
 
 class XfsMount {
  public:
-  // Makes an XFS of `size_mib` MiB mounted on a fresh directory.
+  // Makes an XFS of `size_mib` MiB (sparse; XFS needs at least 300) mounted
+  // on a fresh directory.
   explicit XfsMount(int size_mib);
   ~XfsMount();
   bool ok() const { return why_not_.empty(); }
