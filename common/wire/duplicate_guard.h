@@ -2,9 +2,10 @@
 // duplicated request is refused instead of being acted on twice.
 #pragma once
 
+#include <cstdint>
 #include <deque>
-#include <map>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace drover::wire {
@@ -18,12 +19,15 @@ class DuplicateGuard {
   void Forget(const std::string& peer) { seen_.erase(peer); }
 
  private:
+  // Ids are remembered by a 64-bit hash: on the heartbeat path of a thousand
+  // agents, hashing beats storing and comparing strings, and a collision
+  // within 256 ids of one peer is far below any real risk.
   struct Window {
-    std::unordered_set<std::string> ids;
-    std::deque<std::string> order;
+    std::unordered_set<uint64_t> ids;
+    std::deque<uint64_t> order;
   };
   size_t per_peer_;
-  std::map<std::string, Window> seen_;
+  std::unordered_map<std::string, Window> seen_;
 };
 
 }  // namespace drover::wire

@@ -59,6 +59,7 @@ class ServerSocket {
  private:
   ServerSocket() = default;
   void AnswerZap();
+  std::optional<Inbound> TakeQueued();
 
   void* context_ = nullptr;
   void* router_ = nullptr;

@@ -1,6 +1,7 @@
 #include "orchestrator/cli/keys_command.h"
 
 #include <ctime>
+#include <fstream>
 
 #include "common/wire/keys.h"
 #include "orchestrator/cli/table.h"
@@ -14,6 +15,7 @@ struct KeysArgs {
   std::string out_dir = ".";
   std::string name;
   std::string key;
+  std::string from_file;
   std::string role = "agent";
 };
 
@@ -59,13 +61,42 @@ Result<std::string> KeyArgument(state::KeyStore& keys, const std::string& arg) {
   return keys.Resolve(arg);
 }
 
+// Keys to accept: the argument, and every line of --from (a file of public
+// keys, one per line, as a provisioning system would write it).
+Result<std::vector<std::string>> KeysToAccept(state::KeyStore& keys, const KeysArgs& a) {
+  std::vector<std::string> out;
+  if (!a.key.empty()) {
+    ASSIGN_OR_RETURN(std::string key, KeyArgument(keys, a.key));
+    out.push_back(key);
+  }
+  if (!a.from_file.empty()) {
+    std::ifstream in(a.from_file);
+    if (!in) return Err(InvalidArgument("cannot read key list " + a.from_file));
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      if (line.empty() || line[0] == '#') continue;
+      if (!wire::IsZ85Key(line)) {
+        return Err(InvalidArgument(a.from_file + ":" + std::to_string(n) +
+                                   ": not a 40-character Z85 public key"));
+      }
+      out.push_back(line);
+    }
+  }
+  if (out.empty()) return Err(InvalidArgument("keys accept: give a key or --from FILE"));
+  return out;
+}
+
 Status Accept(CliContext& ctx, const KeysArgs& a) {
   ASSIGN_OR_RETURN(state::KeyRole role, state::ParseRole(a.role));
   ASSIGN_OR_RETURN(auto db, OpenState(ctx));
   state::KeyStore keys(db.get());
-  ASSIGN_OR_RETURN(std::string key, KeyArgument(keys, a.key));
-  RETURN_STATUS_IF_ERROR(keys.Accept(key, role, a.name));
-  *ctx.out << "accepted " << key << " as " << a.role << "\n";
+  ASSIGN_OR_RETURN(std::vector<std::string> list, KeysToAccept(keys, a));
+  RETURN_STATUS_IF_ERROR(db->Transaction([&]() -> Status {
+    for (const auto& key : list) RETURN_STATUS_IF_ERROR(keys.Accept(key, role, a.name));
+    return Status::Ok();
+  }));
+  if (list.size() == 1) *ctx.out << "accepted " << list[0] << " as " << a.role << "\n";
+  else *ctx.out << "accepted " << list.size() << " keys as " << a.role << "\n";
   return Status::Ok();
 }
 
@@ -101,8 +132,8 @@ void AddKeysCommand(CLI::App& root, CliContext* ctx) {
   list->callback(run([ctx] { return List(*ctx); }));
 
   CLI::App* accept = keys->add_subcommand("accept", "let a key in (--state)");
-  accept->add_option("key", args->key, "Z85 key, .pub file, or a unique prefix of a listed key")
-      ->required();
+  accept->add_option("key", args->key, "Z85 key, .pub file, or a unique prefix of a listed key");
+  accept->add_option("--from", args->from_file, "a file of public keys, one per line");
   accept->add_option("--role", args->role, "agent (a host) or operator (the CLI)")
       ->capture_default_str()
       ->check(CLI::IsMember({"agent", "operator"}));

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,10 +42,10 @@ class AgentRegistry {
   AgentEntry* FindByKey(const std::string& public_key);
   AgentEntry* FindByName(const std::string& name);
   std::vector<AgentEntry*> Online();
-  const std::map<std::string, AgentEntry>& all() const { return by_key_; }
+  const std::unordered_map<std::string, AgentEntry>& all() const { return by_key_; }
 
  private:
-  std::map<std::string, AgentEntry> by_key_;
+  std::unordered_map<std::string, AgentEntry> by_key_;
 };
 
 }  // namespace drover::daemon

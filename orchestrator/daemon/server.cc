@@ -32,7 +32,7 @@ std::string Server::NextId() { return "o-" + std::to_string(++next_id_); }
 Status Server::Run(const std::atomic<bool>& stop) {
   auto accepted = keys_.Accepted();
   if (!accepted) return accepted.error().WithContext("loading keys");
-  accepted_ = std::move(*accepted);
+  accepted_ = {accepted->begin(), accepted->end()};
   keys_version_ = db_->DataVersion();
   auto admit = [this](const wire::ZapRequest& r) {
     auto it = accepted_.find(r.public_key);
@@ -85,7 +85,7 @@ void Server::ReloadKeysIfChanged() {
     spdlog::error("reloading keys: {}", accepted.error().ToString());
     return;
   }
-  accepted_ = std::move(*accepted);
+  accepted_ = {accepted->begin(), accepted->end()};
   std::vector<std::string> cut;
   for (const auto& [key, agent] : agents_.all()) {
     auto it = accepted_.find(key);

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
 #include <string>
 
 #include "common/status.h"
@@ -77,7 +78,7 @@ class Server {
   state::KeyStore keys_;
   state::InventoryStore inventory_;
   std::unique_ptr<wire::ServerSocket> socket_;
-  std::map<std::string, state::KeyRole> accepted_;
+  std::unordered_map<std::string, state::KeyRole> accepted_;
   int64_t keys_version_ = -1;
   std::set<std::string> refused_;  // keys already warned about
   AgentRegistry agents_;
