@@ -1,6 +1,7 @@
 #include "orchestrator/cli/keys_command.h"
 
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 
 #include "common/wire/keys.h"
@@ -24,6 +25,9 @@ Result<std::unique_ptr<state::Database>> OpenState(const CliContext& ctx) {
 }
 
 Status Gen(CliContext& ctx, const KeysArgs& a) {
+  std::error_code ec;
+  std::filesystem::create_directories(a.out_dir, ec);
+  if (ec) return InvalidArgument("cannot create directory " + a.out_dir + ": " + ec.message());
   ASSIGN_OR_RETURN(wire::KeyPair pair, wire::GenerateKeyPair());
   RETURN_STATUS_IF_ERROR(wire::WriteKeyPair(a.out_dir, a.name, pair));
   *ctx.out << a.out_dir << "/" << a.name << ".key  (secret, mode 0600)\n"
