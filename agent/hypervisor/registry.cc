@@ -1,8 +1,9 @@
 #include "agent/hypervisor/registry.h"
 
 #include "agent/hypervisor/qemu/qemu_hypervisor.h"
-#ifdef DROVER_WITH_XEN
 #include "agent/hypervisor/xen/xen_hypervisor.h"
+#ifdef DROVER_WITH_XEN
+#include "agent/hypervisor/xen/libxl_api.h"
 #endif
 
 namespace drover::hv {
@@ -26,7 +27,8 @@ Result<std::unique_ptr<Hypervisor>> OpenHypervisor(const std::string& kind,
   }
   if (kind == "xen") {
 #ifdef DROVER_WITH_XEN
-    ASSIGN_OR_RETURN(auto hv, XenHypervisor::Open());
+    ASSIGN_OR_RETURN(auto api, LibxlApi::Open());
+    ASSIGN_OR_RETURN(auto hv, XenHypervisor::Open(options.xen, std::move(api)));
     return std::unique_ptr<Hypervisor>(std::move(hv));
 #else
     return Err(NotFound("hypervisor xen: not in this build (DROVER_WITH_XEN=OFF)"));

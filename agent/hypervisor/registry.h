@@ -12,6 +12,7 @@
 
 #include "agent/hypervisor/hypervisor.h"
 #include "agent/hypervisor/qemu/qemu_command.h"
+#include "agent/hypervisor/xen/xen_hypervisor.h"
 
 namespace drover::hv {
 
@@ -19,6 +20,8 @@ struct HypervisorOptions {
   // qemu: the directory with one run directory per guest.
   std::string run_root;
   QemuConfig qemu;
+  // xen: where definitions live, guest type, handshake deadlines.
+  XenOptions xen;
 };
 
 // Names of the drivers in this build ("qemu", and "xen" when built with Xen).

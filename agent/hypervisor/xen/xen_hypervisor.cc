@@ -53,11 +53,12 @@ void AddBlkbackStats(const std::string& sysfs_root, uint32_t domid, GuestStats* 
   }
 }
 
-XenHypervisor::XenHypervisor(XenOptions options, std::unique_ptr<LibxlApi> api)
+XenHypervisor::XenHypervisor(XenOptions options, std::unique_ptr<XenControl> api)
     : options_(std::move(options)), api_(std::move(api)) {}
 
-Result<std::unique_ptr<XenHypervisor>> XenHypervisor::Open(XenOptions options) {
-  ASSIGN_OR_RETURN(auto api, LibxlApi::Open());
+Result<std::unique_ptr<XenHypervisor>> XenHypervisor::Open(XenOptions options,
+                                                           std::unique_ptr<XenControl> api) {
+  if (!api) return Err(InvalidArgument("xen: no XenControl"));
   std::error_code ec;
   fs::create_directories(options.config_dir, ec);
   if (ec) return Err(IoError("mkdir " + options.config_dir + ": " + ec.message()));

@@ -1,4 +1,5 @@
-// XenHypervisor: guests as Xen domains through libxenlight (libxl_api.h).
+// XenHypervisor: guests as Xen domains, through XenControl (xen_control.h):
+// libxenlight (libxl_api.h) in the agent, a scripted fake in tests.
 //
 // Definitions (GuestSpec JSON, one file per guest) live in a directory of
 // ours, since libxl keeps none; the running state lives in Xen, so a new
@@ -21,6 +22,8 @@
 // After permission to go a lost report is ambiguous (MigrationStatus::
 // ambiguous): the source is never resumed; an operator checks both ends.
 //
+// Destroying the driver aborts migrations still before permission to go and
+// joins their threads (xen_sender.h, xen_receiver.h).
 // Thread-safety: all methods are thread-safe.
 #pragma once
 
@@ -30,8 +33,10 @@
 #include <string>
 
 #include "agent/hypervisor/hypervisor.h"
-#include "agent/hypervisor/xen/libxl_api.h"
+#include "agent/hypervisor/xen/xen_control.h"
 #include "agent/hypervisor/xen/xen_domain_spec.h"
+#include "agent/hypervisor/xen/xen_receiver.h"
+#include "agent/hypervisor/xen/xen_sender.h"
 
 namespace drover::hv {
 
@@ -44,8 +49,10 @@ struct XenOptions {
 
 class XenHypervisor final : public Hypervisor {
  public:
-  // kUnavailable without a running Xen (/proc/xen absent).
-  static Result<std::unique_ptr<XenHypervisor>> Open(XenOptions options = {});
+  // Creates the definition directory. The registry passes LibxlApi::Open()'s
+  // result as `control` (which fails with kUnavailable without Xen).
+  static Result<std::unique_ptr<XenHypervisor>> Open(XenOptions options,
+                                                     std::unique_ptr<XenControl> control);
   ~XenHypervisor() override;
 
   std::string kind() const override { return "xen"; }
@@ -75,20 +82,17 @@ class XenHypervisor final : public Hypervisor {
   Status AbortMigrationIn(const std::string& name) override;
 
  private:
-  struct Outgoing;  // xen_migration.cc
-  struct Incoming;
-
-  XenHypervisor(XenOptions options, std::unique_ptr<LibxlApi> api);
+  XenHypervisor(XenOptions options, std::unique_ptr<XenControl> api);
   std::string SpecPath(const std::string& name) const;
   Result<XenDomainSpec> DomainSpec(const std::string& name);
-  std::shared_ptr<Outgoing> FindOutgoing(const std::string& name);
-  std::shared_ptr<Incoming> FindIncoming(const std::string& name);
+  std::shared_ptr<XenSender> FindOutgoing(const std::string& name);
+  std::shared_ptr<XenReceiver> FindIncoming(const std::string& name);
 
   const XenOptions options_;
-  std::unique_ptr<LibxlApi> api_;
+  std::unique_ptr<XenControl> api_;  // outlives the senders and receivers below
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Outgoing>> outgoing_;  // guarded by mu_
-  std::map<std::string, std::shared_ptr<Incoming>> incoming_;  // guarded by mu_
+  std::map<std::string, std::shared_ptr<XenSender>> outgoing_;    // guarded by mu_
+  std::map<std::string, std::shared_ptr<XenReceiver>> incoming_;  // guarded by mu_
 };
 
 // Sums a domain's blkback counters (/sys/bus/xen-backend/devices/vbd-DOMID-*

@@ -1,13 +1,10 @@
-// The Xen driver: configuration translation down to libxl's own
-// libxl_domain_config (no Xen needed), blkback statistics from a fake sysfs,
-// and runtime tests that need a Xen dom0 — skipped, with the reason, when
-// /proc/xen is absent.
+// The Xen driver's libxenlight backend: configuration translation down to
+// libxl's own libxl_domain_config (no Xen needed), and runtime tests that need
+// a Xen dom0 — skipped, with the reason, when /proc/xen is absent.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 
 #include "agent/hypervisor/registry.h"
 #include "agent/hypervisor/xen/libxl_api.h"
@@ -91,30 +88,6 @@ TEST(XenDomainSpec, BecomesLibxlDomainConfig) {
   EXPECT_EQ(nlohmann::json::parse(*DomainConfigJson(*pv))["c_info"]["type"], "pv");
 }
 
-TEST(XenStats, SumsBlkbackCounters) {
-  testing::ScratchDir dir;
-  auto put = [&](const std::string& dev, int rd_sect, int wr_sect, int rd_req, int wr_req) {
-    auto s = std::filesystem::path(dir.path()) / dev / "statistics";
-    std::filesystem::create_directories(s);
-    std::ofstream(s / "rd_sect") << rd_sect << "\n";
-    std::ofstream(s / "wr_sect") << wr_sect << "\n";
-    std::ofstream(s / "rd_req") << rd_req << "\n";
-    std::ofstream(s / "wr_req") << wr_req << "\n";
-  };
-  put("vbd-7-51712", 8, 16, 1, 2);
-  put("vbd-7-51728", 2, 4, 3, 4);
-  put("vbd-17-51712", 1000, 1000, 1000, 1000);  // another domain
-  GuestStats st;
-  AddBlkbackStats(dir.path(), 7, &st);
-  EXPECT_EQ(st.disk_read_bytes, 10u * 512);
-  EXPECT_EQ(st.disk_write_bytes, 20u * 512);
-  EXPECT_EQ(st.disk_read_ops, 4u);
-  EXPECT_EQ(st.disk_write_ops, 6u);
-  GuestStats none;
-  AddBlkbackStats(dir.path() + "/missing", 7, &none);
-  EXPECT_EQ(none.disk_write_bytes, 0u);
-}
-
 TEST(XenRegistry, XenIsInThisBuild) {
   auto kinds = HypervisorKinds();
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "xen"), kinds.end());
@@ -139,7 +112,10 @@ class XenRuntimeTest : public ::testing::Test {
   std::unique_ptr<XenHypervisor> Open(const std::string& sub) {
     XenOptions o;
     o.config_dir = scratch_.path() + "/" + sub;
-    auto hv = XenHypervisor::Open(o);
+    auto api = LibxlApi::Open();
+    EXPECT_TRUE(api.has_value()) << api.error().ToString();
+    if (!api) return nullptr;
+    auto hv = XenHypervisor::Open(o, std::move(*api));
     EXPECT_TRUE(hv.has_value()) << hv.error().ToString();
     return hv ? std::move(*hv) : nullptr;
   }
