@@ -7,7 +7,7 @@
 
 namespace drover::sync {
 
-ChunkPatch::ChunkPatch(std::vector<uint8_t> old_bytes) : old_(std::move(old_bytes)), new_(old_) {}
+ChunkPatch::ChunkPatch(std::vector<uint8_t> old_bytes) : new_(std::move(old_bytes)) {}
 
 Status ChunkPatch::CheckSpan(uint32_t offset, uint32_t length) const {
   if (static_cast<uint64_t>(offset) + length > new_.size()) {
@@ -24,6 +24,7 @@ Status ChunkPatch::ApplyLiterals(const std::vector<Literal>& literals) {
     if (!raw) return raw.error();
     if (raw->size() != l.length) return InvalidArgument("literal of wrong length");
     std::copy(raw->begin(), raw->end(), new_.begin() + l.offset);
+    dirty_.push_back(Span{l.offset, l.length});
   }
   return Status::Ok();
 }
@@ -33,9 +34,7 @@ Result<std::vector<std::vector<uint8_t>>> ChunkPatch::Signatures(const std::vect
   std::vector<std::vector<uint8_t>> sigs;
   for (const Span& r : runs) {
     RETURN_IF_ERROR(CheckSpan(r.offset, r.length));
-    ASSIGN_OR_RETURN(auto sig, RsyncSignature(std::span<const uint8_t>(old_).subspan(
-                                                  r.offset, r.length),
-                                              block_size));
+    ASSIGN_OR_RETURN(auto sig, RsyncSignature(Old(r), block_size));
     sigs.push_back(std::move(sig));
   }
   return sigs;
@@ -48,10 +47,11 @@ Status ChunkPatch::ApplyDeltas(const std::vector<Span>& runs, const std::vector<
     // A delta of a run is its literal plus a few command bytes at most.
     auto delta = Decompress(deltas[k], runs[k].length + 1024 + runs[k].length / 8);
     if (!delta) return delta.error();
-    auto patched = RsyncPatch(std::span<const uint8_t>(old_).subspan(runs[k].offset, runs[k].length),
-                              *delta, runs[k].length);
+    std::vector<uint8_t> basis(Old(runs[k]).begin(), Old(runs[k]).end());
+    auto patched = RsyncPatch(basis, *delta, runs[k].length);
     if (!patched) return patched.error();
     std::copy(patched->begin(), patched->end(), new_.begin() + runs[k].offset);
+    dirty_.push_back(runs[k]);
   }
   return Status::Ok();
 }

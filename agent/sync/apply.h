@@ -1,8 +1,10 @@
 // Stage 4 on the destination: rebuild one chunk and check it.
 //
-// ChunkPatch holds the destination's old bytes of a chunk (the basis) and
-// builds the new bytes in a separate buffer: literals are unpacked into
-// place, librsync runs are patched from the basis (never in place). Verify
+// ChunkPatch takes the destination's old bytes of a chunk and rebuilds the
+// new bytes: literals are unpacked into place; a librsync run is patched
+// from a copy of its old bytes into a separate buffer, never in place
+// (librsync reads its basis at random positions). Literals and runs never
+// overlap, so a run's old bytes are intact until it is patched. Verify
 // compares the result with the source's chunk digest; only a verified chunk
 // is written. Every malformed input (a literal out of bounds, a bad zstd
 // frame, a delta that does not fit) is an InvalidArgument that the receiver
@@ -29,11 +31,17 @@ class ChunkPatch {
 
   bool Matches(const Digest& expected) const { return HashChunk(new_) == expected; }
   const std::vector<uint8_t>& bytes() const { return new_; }
+  // The spans that literals and deltas rewrote: all that must be written
+  // (writing less keeps reflinked destinations shared and writes fast).
+  const std::vector<Span>& dirty() const { return dirty_; }
 
  private:
   Status CheckSpan(uint32_t offset, uint32_t length) const;
-  std::vector<uint8_t> old_;
+  std::span<const uint8_t> Old(const Span& run) const {
+    return std::span<const uint8_t>(new_).subspan(run.offset, run.length);
+  }
   std::vector<uint8_t> new_;
+  std::vector<Span> dirty_;
 };
 
 }  // namespace drover::sync

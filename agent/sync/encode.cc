@@ -14,19 +14,21 @@ std::vector<uint64_t> BlockDigests(std::span<const uint8_t> chunk, uint32_t bloc
   return out;
 }
 
-uint64_t PlanChunk(std::span<const uint8_t> source_chunk, const std::vector<uint64_t>& dest_blocks,
-                   const EncodeOptions& options, Data& data) {
-  std::vector<uint64_t> mine = BlockDigests(source_chunk, options.block_size);
-  const bool comparable = dest_blocks.size() == mine.size();
+namespace {
+
+// Turns a per-block "changed" mask into literals and librsync runs.
+uint64_t PlanMask(std::span<const uint8_t> source_chunk, const std::vector<bool>& changed_block,
+                  const EncodeOptions& options, Data& data) {
   uint64_t changed = 0;
   size_t i = 0;
-  while (i < mine.size()) {
-    if (comparable && mine[i] == dest_blocks[i]) {
+  const size_t n = changed_block.size();
+  while (i < n) {
+    if (!changed_block[i]) {
       ++i;
       continue;
     }
     size_t j = i + 1;
-    while (j < mine.size() && !(comparable && mine[j] == dest_blocks[j])) ++j;
+    while (j < n && changed_block[j]) ++j;
     uint32_t off = static_cast<uint32_t>(i * options.block_size);
     uint32_t end = static_cast<uint32_t>(
         std::min<uint64_t>(static_cast<uint64_t>(j) * options.block_size, source_chunk.size()));
@@ -41,6 +43,31 @@ uint64_t PlanChunk(std::span<const uint8_t> source_chunk, const std::vector<uint
     i = j;
   }
   return changed;
+}
+
+size_t BlockCount(size_t bytes, uint32_t block_size) { return (bytes + block_size - 1) / block_size; }
+
+}  // namespace
+
+uint64_t PlanChunk(std::span<const uint8_t> source_chunk, const std::vector<uint64_t>& dest_blocks,
+                   const EncodeOptions& options, Data& data) {
+  std::vector<uint64_t> mine = BlockDigests(source_chunk, options.block_size);
+  const bool comparable = dest_blocks.size() == mine.size();
+  std::vector<bool> mask(mine.size());
+  for (size_t i = 0; i < mine.size(); ++i) mask[i] = !comparable || mine[i] != dest_blocks[i];
+  return PlanMask(source_chunk, mask, options, data);
+}
+
+uint64_t PlanChangedRanges(std::span<const uint8_t> source_chunk,
+                           const std::vector<Span>& changed, const EncodeOptions& options,
+                           Data& data) {
+  std::vector<bool> mask(BlockCount(source_chunk.size(), options.block_size), false);
+  for (const Span& s : changed) {
+    if (s.length == 0 || s.offset >= source_chunk.size()) continue;
+    uint64_t end = std::min<uint64_t>(source_chunk.size(), uint64_t{s.offset} + s.length);
+    for (uint64_t b = s.offset / options.block_size; b * options.block_size < end; ++b) mask[b] = true;
+  }
+  return PlanMask(source_chunk, mask, options, data);
 }
 
 Result<std::vector<Packed>> EncodeRuns(std::span<const uint8_t> source_chunk,

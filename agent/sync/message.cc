@@ -95,7 +95,7 @@ struct EncodeVisitor {
   Writer& w;
   void operator()(const Hello& m) {
     w.U32(m.version), w.Str(m.ticket), w.Str(m.source_id), w.U64(m.size);
-    w.U32(m.chunk_size), w.U32(m.block_size);
+    w.U32(m.chunk_size), w.U32(m.block_size), w.U32(m.flags);
   }
   void operator()(const Welcome& m) { w.U64(m.resume_chunk), w.U32(m.hash_credit); }
   void operator()(const Refuse& m) { w.U32(m.code), w.Str(m.reason); }
@@ -134,7 +134,7 @@ template <>
 Hello DecodeBody<Hello>(Reader& r) {
   Hello m;
   m.version = r.U32(), m.ticket = r.Str(), m.source_id = r.Str(), m.size = r.U64();
-  m.chunk_size = r.U32(), m.block_size = r.U32();
+  m.chunk_size = r.U32(), m.block_size = r.U32(), m.flags = r.U32();
   return m;
 }
 template <>

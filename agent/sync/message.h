@@ -27,7 +27,11 @@ struct Hello {
   uint64_t size = 0;
   uint32_t chunk_size = 0;
   uint32_t block_size = 0;
+  uint32_t flags = 0;  // kHelloChangeList
 };
+// The source knows exactly which ranges changed since its base snapshot: a
+// Request without block digests asks it to send those ranges.
+inline constexpr uint32_t kHelloChangeList = 1;
 // D→S: the ticket is accepted; start at `resume_chunk`.
 struct Welcome {
   uint64_t resume_chunk = 0;
@@ -52,7 +56,8 @@ struct Credit {
   uint32_t hash_batches = 0;
   uint64_t done_chunks = 0;
 };
-// D→S: chunk differs; here are D's block digests for it.
+// D→S: chunk differs; here are D's block digests for it (none: send the
+// ranges your change list names, see kHelloChangeList).
 struct Request {
   uint64_t chunk = 0;
   std::vector<uint64_t> blocks;

@@ -148,6 +148,7 @@ class Receiver::Session {
     layout_ = Layout{h.size, h.chunk_size, h.block_size};
     if (!layout_.Valid()) return InvalidArgument("source proposed an invalid chunk layout");
     source_id_ = h.source_id;
+    source_change_list_ = (h.flags & kHelloChangeList) != 0;
     report_.volume_bytes = h.size;
     report_.chunks_total = layout_.chunk_count();
     RETURN_STATUS_IF_ERROR(SizeTarget());
@@ -247,8 +248,13 @@ class Receiver::Session {
     if (!f.patch->Matches(src_[chunk])) {
       return Retry(chunk, InvalidArgument("chunk digest differs from the source's"));
     }
-    Status s = PwriteFull(fd_.get(), f.patch->bytes(), layout_.ChunkOffset(chunk));
-    if (!s.ok()) return WriteError(s, chunk);
+    const auto& bytes = f.patch->bytes();
+    for (const Span& span : f.patch->dirty()) {
+      Status s = PwriteFull(fd_.get(),
+                            std::span<const uint8_t>(bytes.data() + span.offset, span.length),
+                            layout_.ChunkOffset(chunk) + span.offset);
+      if (!s.ok()) return WriteError(s, chunk);
+    }
     written_.push_back(chunk);
     ++report_.chunks_changed;
     ++done_;
@@ -293,6 +299,7 @@ class Receiver::Session {
       auto d = discovery_.get();
       if (!d) return d.error().WithContext("hashing destination " + o_.target_path);
       dst_ = std::move(d->digests);
+      dst_from_cache_ = d->method == DiscoveryMethod::kCache;
       report_.discovery = MethodName(d->method);
       Report(Phase::kTransfer);
     }
@@ -303,6 +310,13 @@ class Receiver::Session {
         continue;
       }
       inflight_[c] = InFlight{};
+      if (source_change_list_ && dst_from_cache_) {
+        // Our copy is what we last synced; the source knows what changed
+        // since its base. If the two differ, the chunk check fails and the
+        // retry compares blocks.
+        RETURN_STATUS_IF_ERROR(Send(Request{c, {}}));
+        continue;
+      }
       RETURN_STATUS_IF_ERROR(RequestChunk(c));
     }
     RETURN_STATUS_IF_ERROR(SaveResumePoint(false));
@@ -341,11 +355,12 @@ class Receiver::Session {
     }
     std::vector<Digest> mine = *dst_;
     for (uint64_t c = 0; c < resume_chunk_; ++c) mine[c] = src_[c];  // verified earlier
-    std::vector<uint64_t> reread = written_;
-    if (o_.full_verify) {
-      reread.clear();
-      for (uint64_t c = 0; c < layout_.chunk_count(); ++c) reread.push_back(c);
-    }
+    // Changed chunks were hashed before they were written; unchanged ones
+    // were hashed from this disk (now or, with the cache, in an earlier
+    // round with the file untouched since). full_verify reads it all again.
+    std::vector<uint64_t> reread;
+    for (uint64_t c = 0; o_.full_verify && c < layout_.chunk_count(); ++c) reread.push_back(c);
+    for (uint64_t c : written_) mine[c] = src_[c];
     for (uint64_t c : reread) {
       auto bytes = ReadChunk(c);
       if (!bytes) return bytes.error();
@@ -372,6 +387,7 @@ class Receiver::Session {
   UniqueFd fd_;
   std::unique_ptr<DataServer> server_;
   std::string peer_, source_id_;
+  bool source_change_list_ = false, dst_from_cache_ = false;
   bool ticket_spent_ = false, session_open_ = false, hashes_end_ = false, finished_ = false;
   uint64_t refused_hellos_ = 0;
   Layout layout_;

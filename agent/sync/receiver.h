@@ -14,7 +14,8 @@
 //    this ticket or another, is refused. The ticket is spent once accepted.
 //  * The target must exist (the storage driver creates it). A regular file is
 //    resized to the source's size; a block device must be large enough.
-//  * Every chunk is written only after its XXH3-128 equals the source's. The
+//  * Every chunk is written only after its XXH3-128 equals the source's (only
+//    the spans that changed are written, so reflinked targets stay shared). The
 //    resume point (see resume_state.h) advances behind fdatasync, so a
 //    restarted sync of the same source snapshot starts at the last verified
 //    chunk. Success means the destination's content hash equals the source's.
@@ -43,11 +44,11 @@ struct ReceiverOptions {
   std::string cache_tag;          // block devices: identity for the hash cache
   std::string state_dir;          // resume points and hash cache; empty disables both
   int hash_threads = 2;
-  uint32_t window_chunks = 32;    // changed chunks in flight (the credit)
+  uint32_t window_chunks = 64;    // changed chunks in flight (the credit)
   uint64_t bandwidth_bytes_per_s = 0;
   std::chrono::milliseconds accept_timeout{60000};
   std::chrono::milliseconds peer_timeout{30000};
-  std::chrono::milliseconds resume_interval{500};
+  std::chrono::milliseconds resume_interval{2000};  // fdatasync + resume point at most this often
   bool full_verify = false;       // re-read the whole target before success
   ProgressCallback progress;
   const std::atomic<bool>* cancel = nullptr;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <future>
 #include <map>
 
@@ -67,8 +68,13 @@ class SenderSession {
     if (!ch) return ch.error();
     channel_ = std::move(*ch);
     Report(Phase::kConnect);
+    if (o_.base) {
+      changes_ = o_.base->changed;
+      std::sort(changes_.begin(), changes_.end(),
+                [](const ByteRange& a, const ByteRange& b) { return a.offset < b.offset; });
+    }
     return Send(Hello{kProtocolVersion, o_.ticket, source_id_, layout_.size, layout_.chunk_size,
-                      layout_.block_size});
+                      layout_.block_size, o_.base ? kHelloChangeList : 0u});
   }
 
   Status Send(const Message& m) {
@@ -184,7 +190,9 @@ class SenderSession {
     Data data;
     data.chunk = r.chunk;
     EncodeOptions eo{layout_.block_size, o_.rsync_min_bytes, o_.zstd_level};
-    uint64_t changed = PlanChunk(*bytes, r.blocks, eo, data);
+    uint64_t changed = r.blocks.empty() && o_.base
+                           ? PlanChangedRanges(*bytes, ChangesIn(r.chunk), eo, data)
+                           : PlanChunk(*bytes, r.blocks, eo, data);
     if (!requested_.count(r.chunk)) report_.bytes_changed += changed;
     requested_[r.chunk] = true;
     if (static_cast<int64_t>(r.chunk) == o_.test_corrupt_chunk && !corrupted_) {
@@ -193,6 +201,20 @@ class SenderSession {
     }
     if (!data.runs.empty()) pending_runs_[r.chunk] = data.runs;
     return Send(data);
+  }
+
+  // The change list's ranges inside `chunk`, relative to the chunk.
+  std::vector<Span> ChangesIn(uint64_t chunk) const {
+    const uint64_t begin = layout_.ChunkOffset(chunk), end = begin + layout_.ChunkLength(chunk);
+    std::vector<Span> out;
+    auto it = std::upper_bound(changes_.begin(), changes_.end(), begin,
+                               [](uint64_t pos, const ByteRange& r) { return pos < r.offset; });
+    if (it != changes_.begin()) --it;
+    for (; it != changes_.end() && it->offset < end; ++it) {
+      uint64_t a = std::max(begin, it->offset), b = std::min(end, it->offset + it->length);
+      if (a < b) out.push_back(Span{static_cast<uint32_t>(a - begin), static_cast<uint32_t>(b - a)});
+    }
+    return out;
   }
 
   // Test hook: the wire carries wrong bytes for this chunk once.
@@ -243,6 +265,7 @@ class SenderSession {
   uint64_t hash_credit_ = 0, next_hash_ = 0, done_chunks_ = 0;
   std::map<uint64_t, std::vector<Span>> pending_runs_;
   std::map<uint64_t, bool> requested_;
+  std::vector<ByteRange> changes_;  // sorted by offset
   Phase phase_ = Phase::kConnect;
   SyncReport report_;
   Clock::time_point start_, last_send_;

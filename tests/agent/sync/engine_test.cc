@@ -119,6 +119,40 @@ TEST(SyncEngineTest, ChangeTrackingRehashesOnlyTheChangedChunks) {
   EXPECT_EQ(ReadAll(dir / "dst"), v);
 }
 
+// The destination holds another version than the source's base: the change
+// list alone cannot rebuild those chunks; the chunk check catches it and the
+// retry compares blocks.
+TEST(SyncEngineTest, ChangeListAgainstADifferentDestinationFallsBackToBlockCompare) {
+  ScratchDir dir;
+  std::mt19937_64 rng(6);
+  std::vector<uint8_t> base(1024 * 1024);
+  testing::FillRandom(base, 0, base.size(), rng);
+  std::vector<uint8_t> other = base;
+  testing::FillRandom(other, 3 * 65536 + 8192, 100, rng);  // differs in chunk 3
+  testing::FillRandom(other, 9 * 65536, 100, rng);         // and chunk 9
+  WriteAll(dir / "base", base);
+  WriteAll(dir / "other", other);
+  WriteAll(dir / "dst", {});
+  auto tweak = [&](SenderOptions& s) { s.cache_dir = dir / "cache"; };
+  WriteAll(dir / "scratch-dst", {});
+  // Fills the source's cache entry of "base"; the destination takes "other".
+  ASSERT_TRUE(SyncFiles(dir / "base", dir / "scratch-dst", "", tweak).sender);
+  ASSERT_TRUE(SyncFiles(dir / "other", dir / "dst", dir / "state", tweak).receiver);
+  std::vector<uint8_t> next = base;
+  testing::FillRandom(next, 3 * 65536 + 40000, 4096, rng);
+  WriteAll(dir / "next", next);
+  auto r = SyncFiles(dir / "next", dir / "dst", dir / "state", [&](SenderOptions& s) {
+    s.cache_dir = dir / "cache";
+    s.base = ChangeBase{dir / "base", "", {ByteRange{3 * 65536 + 40000, 4096}}};
+  });
+  ASSERT_TRUE(r.sender) << r.sender.error().ToString();
+  ASSERT_TRUE(r.receiver) << r.receiver.error().ToString();
+  EXPECT_EQ(r.sender->discovery, "change-tracking");
+  EXPECT_EQ(r.receiver->discovery, "cache");
+  EXPECT_EQ(r.receiver->chunks_resent, 2u);  // chunks 3 and 9
+  EXPECT_EQ(ReadAll(dir / "dst"), next);
+}
+
 TEST(SyncEngineTest, CorruptedChunkOnTheWireIsDetectedAndSentAgain) {
   ScratchDir dir;
   std::mt19937_64 rng(3);

@@ -6,6 +6,7 @@
 //   drover-sync-peer receive --target PATH --ticket T --source-key KEY|FILE --key SECRETFILE
 //       [--state-dir DIR] [--endpoint-file FILE] [--bind EP] [--bwlimit BYTES/S]
 //       [--peer-timeout-ms N] [--accept-timeout-ms N] [--full-verify] [--resume-interval-ms N]
+//       [--progress] [--window CHUNKS]
 //   drover-sync-peer send --endpoint EP --server-key KEY|FILE --key SECRETFILE --ticket T
 //       --source PATH [--cache-dir DIR] [--base PATH [--fiemap]] [--bwlimit BYTES/S]
 //       [--rsync-min BYTES] [--corrupt-chunk N] [--peer-timeout-ms N] [--progress]
@@ -13,6 +14,8 @@
 // receive prints "endpoint EP" as soon as it listens (and writes it to
 // --endpoint-file); both print the final report as one JSON line. Exit 0 on
 // success, 1 on failure (the reason on standard error), 2 on bad usage.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -54,6 +57,24 @@ uint64_t Num(const std::map<std::string, std::string>& f, const std::string& k, 
   return it == f.end() ? def : std::stoull(it->second);
 }
 
+// The report plus this process's peak RSS, for tools/bench-sync.
+std::string WithRss(const std::string& report_json) {
+  struct rusage ru;
+  ::getrusage(RUSAGE_SELF, &ru);
+  return report_json.substr(0, report_json.size() - 1) + ",\"max_rss_kib\":" +
+         std::to_string(ru.ru_maxrss) + "}";
+}
+
+sync::ProgressCallback Printer() {
+  auto start = std::chrono::steady_clock::now();
+  return [start](const sync::Progress& p) {
+    std::cerr << "progress "
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+              << "s " << sync::PhaseName(p.phase) << " " << p.chunks_done << "/" << p.chunks_total
+              << " sent=" << p.bytes_sent << "\n";
+  };
+}
+
 int Fail(const Status& s) {
   std::cerr << "drover-sync-peer: " << s.ToString() << "\n";
   return 1;
@@ -77,8 +98,10 @@ int Receive(const std::map<std::string, std::string>& f) {
   o.bandwidth_bytes_per_s = Num(f, "bwlimit", 0);
   o.peer_timeout = std::chrono::milliseconds(Num(f, "peer-timeout-ms", 30000));
   o.accept_timeout = std::chrono::milliseconds(Num(f, "accept-timeout-ms", 60000));
-  o.resume_interval = std::chrono::milliseconds(Num(f, "resume-interval-ms", 500));
+  o.resume_interval = std::chrono::milliseconds(Num(f, "resume-interval-ms", 2000));
   o.full_verify = f.count("full-verify") > 0;
+  if (f.count("progress")) o.progress = Printer();
+  o.window_chunks = static_cast<uint32_t>(Num(f, "window", 64));
   auto receiver = sync::Receiver::Bind(o);
   if (!receiver) return Fail(receiver.error());
   std::cout << "endpoint " << (*receiver)->endpoint() << std::endl;
@@ -89,7 +112,7 @@ int Receive(const std::map<std::string, std::string>& f) {
   }
   auto report = (*receiver)->Run();
   if (!report) return Fail(report.error());
-  std::cout << sync::ReportToJson(*report) << std::endl;
+  std::cout << WithRss(sync::ReportToJson(*report)) << std::endl;
   return 0;
 }
 
@@ -121,15 +144,10 @@ int Send(const std::map<std::string, std::string>& f) {
     }
     o.base = std::move(base);
   }
-  if (f.count("progress")) {
-    o.progress = [](const sync::Progress& p) {
-      std::cerr << "progress " << sync::PhaseName(p.phase) << " " << p.chunks_done << "/"
-                << p.chunks_total << " sent=" << p.bytes_sent << "\n";
-    };
-  }
+  if (f.count("progress")) o.progress = Printer();
   auto report = sync::RunSender(o);
   if (!report) return Fail(report.error());
-  std::cout << sync::ReportToJson(*report) << std::endl;
+  std::cout << WithRss(sync::ReportToJson(*report)) << std::endl;
   return 0;
 }
 
