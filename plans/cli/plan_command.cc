@@ -34,9 +34,12 @@ struct Context {
 
 int ExitCodeFor(const Status& s) {
   switch (s.code()) {
-    case Code::kInvalidArgument: return 2;
-    case Code::kInfeasible: return 3;
-    default: return 1;
+    case Code::kInvalidArgument:
+      return 2;
+    case Code::kInfeasible:
+      return 3;
+    default:
+      return 1;
   }
 }
 
@@ -58,7 +61,8 @@ Result<LoadedInventory> Load(const Options& o, const Context& c) {
     *c.err << "warning: " << where << ": " << inv->warnings[i] << "\n";
   }
   if (inv->warnings.size() > kMaxWarnings) {
-    *c.err << "warning: " << where << ": ... and " << (inv->warnings.size() - kMaxWarnings) << " more\n";
+    *c.err << "warning: " << where << ": ... and " << (inv->warnings.size() - kMaxWarnings)
+           << " more\n";
   }
   return inv;
 }
@@ -81,10 +85,14 @@ void Run(const std::string& kind, const Options& o, const Context& c) {
     auto inv = Load(o, c);
     if (!inv) return inv.error();
     Result<Plan> plan;
-    if (kind == "evacuate") plan = plans::PlanEvacuate(*inv, o.evacuate);
-    else if (kind == "migrate") plan = plans::PlanMigrate(*inv, o.migrate);
-    else if (kind == "clone") plan = plans::PlanClone(*inv, o.clone);
-    else plan = plans::PlanRebalance(*inv, o.rebalance);
+    if (kind == "evacuate")
+      plan = plans::PlanEvacuate(*inv, o.evacuate);
+    else if (kind == "migrate")
+      plan = plans::PlanMigrate(*inv, o.migrate);
+    else if (kind == "clone")
+      plan = plans::PlanClone(*inv, o.clone);
+    else
+      plan = plans::PlanRebalance(*inv, o.rebalance);
     if (!plan) return plan.error();
     return Emit(*plan, o, c);
   }();
@@ -95,13 +103,14 @@ void Run(const std::string& kind, const Options& o, const Context& c) {
 void CommonOptions(CLI::App* sub, Options* o) {
   sub->add_option("--inventory", o->inventory, "plan offline from this inventory JSON file");
   sub->add_option("--format", o->format, "text, json, dot or svg (default text)");
-  sub->add_option("-o,--output", o->output, "write the plan to this file instead of standard output");
+  sub->add_option("-o,--output", o->output,
+                  "write the plan to this file instead of standard output");
 }
 
 }  // namespace
 
-void AddPlanCommand(CLI::App& root, std::function<Result<nlohmann::json>()> live_inventory, std::ostream& out,
-                    std::ostream& err, int* exit_code) {
+void AddPlanCommand(CLI::App& root, std::function<Result<nlohmann::json>()> live_inventory,
+                    std::ostream& out, std::ostream& err, int* exit_code) {
   auto o = std::make_shared<Options>();
   Context c{std::move(live_inventory), &out, &err, exit_code};
   CLI::App* plan = root.add_subcommand("plan", "compute a reviewable plan (nothing moves)");
@@ -127,7 +136,8 @@ void AddPlanCommand(CLI::App& root, std::function<Result<nlohmann::json>()> live
   CommonOptions(cl, o.get());
   cl->callback([o, c] { Run("clone", *o, c); });
 
-  CLI::App* rb = plan->add_subcommand("rebalance", "improve resource complementarity with few moves");
+  CLI::App* rb =
+      plan->add_subcommand("rebalance", "improve resource complementarity with few moves");
   rb->add_option("--max-moves", o->rebalance.max_moves, "at most this many moves (default 50)");
   CommonOptions(rb, o.get());
   rb->callback([o, c] { Run("rebalance", *o, c); });

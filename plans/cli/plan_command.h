@@ -16,17 +16,16 @@
 // `out`, `err` and `exit_code` must outlive `root`.
 #pragma once
 
-#include <functional>
-#include <ostream>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "common/status.h"
 
 namespace drover::cli {
 
-void AddPlanCommand(CLI::App& root, std::function<Result<nlohmann::json>()> live_inventory, std::ostream& out,
-                    std::ostream& err, int* exit_code);
+void AddPlanCommand(CLI::App& root, std::function<Result<nlohmann::json>()> live_inventory,
+                    std::ostream& out, std::ostream& err, int* exit_code);
 
 }  // namespace drover::cli

@@ -1,9 +1,8 @@
 // The one file that includes Boost.Graph: the host graph and the DAG order.
 #include <algorithm>
-#include <iterator>
-
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/topological_sort.hpp>
+#include <iterator>
 
 #include "plans/graph/dag.h"
 #include "plans/graph/host_graph.h"
@@ -14,8 +13,8 @@ namespace {
 struct LinkProps {
   double mbps = 0;
 };
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property,
-                                    LinkProps>;
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS,
+                                    boost::no_property, LinkProps>;
 using Dag = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
 
 }  // namespace
@@ -64,7 +63,8 @@ std::vector<int> HostGraph::Neighbors(int h) const {
   return out;
 }
 
-std::optional<std::vector<int>> TopologicalOrder(int n, const std::vector<std::pair<int, int>>& edges) {
+std::optional<std::vector<int>> TopologicalOrder(int n,
+                                                 const std::vector<std::pair<int, int>>& edges) {
   Dag dag(n);
   for (const auto& [u, v] : edges) boost::add_edge(u, v, dag);
   std::vector<int> reversed;

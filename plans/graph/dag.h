@@ -10,6 +10,7 @@ namespace drover::plans {
 
 // Vertices 0..n-1 in an order where every edge goes forward, or nullopt when
 // the graph has a cycle. Deterministic for the same input.
-std::optional<std::vector<int>> TopologicalOrder(int n, const std::vector<std::pair<int, int>>& edges);
+std::optional<std::vector<int>> TopologicalOrder(int n,
+                                                 const std::vector<std::pair<int, int>>& edges);
 
 }  // namespace drover::plans

@@ -27,6 +27,8 @@ std::string Sha256Hex(std::string_view data) {
   return out;
 }
 
-std::string Fingerprint(const nlohmann::json& doc) { return "sha256:" + Sha256Hex(CanonicalJson(doc)); }
+std::string Fingerprint(const nlohmann::json& doc) {
+  return "sha256:" + Sha256Hex(CanonicalJson(doc));
+}
 
 }  // namespace drover::plans

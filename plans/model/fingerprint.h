@@ -4,10 +4,9 @@
 // Uses OpenSSL's libcrypto; never fails.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace drover::plans {
 

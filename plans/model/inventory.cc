@@ -4,9 +4,12 @@ namespace drover::plans {
 
 std::string_view HostStateName(HostState s) {
   switch (s) {
-    case HostState::kOnline: return "online";
-    case HostState::kDrained: return "drained";
-    case HostState::kOffline: return "offline";
+    case HostState::kOnline:
+      return "online";
+    case HostState::kDrained:
+      return "drained";
+    case HostState::kOffline:
+      return "offline";
   }
   return "?";
 }
@@ -20,9 +23,12 @@ std::optional<HostState> ParseHostState(std::string_view s) {
 
 std::string_view SpreadPolicyName(SpreadPolicy s) {
   switch (s) {
-    case SpreadPolicy::kNone: return "none";
-    case SpreadPolicy::kHost: return "host";
-    case SpreadPolicy::kFailureDomain: return "failure_domain";
+    case SpreadPolicy::kNone:
+      return "none";
+    case SpreadPolicy::kHost:
+      return "host";
+    case SpreadPolicy::kFailureDomain:
+      return "failure_domain";
   }
   return "?";
 }
@@ -39,7 +45,8 @@ void Inventory::BuildIndex() {
   guest_by_name.clear();
   host_by_name.reserve(hosts.size());
   guest_by_name.reserve(guests.size());
-  for (size_t i = 0; i < hosts.size(); ++i) host_by_name.emplace(hosts[i].name, static_cast<int>(i));
+  for (size_t i = 0; i < hosts.size(); ++i)
+    host_by_name.emplace(hosts[i].name, static_cast<int>(i));
   guests_on_host.assign(hosts.size(), {});
   for (size_t i = 0; i < guests.size(); ++i) {
     Guest& g = guests[i];

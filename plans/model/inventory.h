@@ -69,9 +69,9 @@ struct Policy {
   int max_migrations_per_host = 2;
   int max_migrations_per_link = 1;
   SpreadPolicy spread_groups_across = SpreadPolicy::kHost;
-  double max_downtime_ms = 300;   // pre-copy stops when a round fits this
-  int max_precopy_rounds = 30;    // and never loops longer than this
-  double heavy_load = 0.5;        // a guest is heavy on its dominant resource from here
+  double max_downtime_ms = 300;     // pre-copy stops when a round fits this
+  int max_precopy_rounds = 30;      // and never loops longer than this
+  double heavy_load = 0.5;          // a guest is heavy on its dominant resource from here
   double cutover_overhead_s = 0.2;  // fixed pause cost of a live cutover
 };
 

@@ -29,7 +29,9 @@ Status ParseHost(const nlohmann::json& j, size_t i, Host* h, std::vector<std::st
   r.Strings("tags", &h->tags);
   RETURN_STATUS_IF_ERROR(r.status());
   auto s = ParseHostState(state);
-  if (!s) return InvalidArgument(r.path() + ".state: \"" + state + "\" is not online, drained or offline");
+  if (!s)
+    return InvalidArgument(r.path() + ".state: \"" + state +
+                           "\" is not online, drained or offline");
   h->state = *s;
   r.WarnUnknown(w);
   return Status::Ok();
@@ -55,7 +57,8 @@ Status ParseLoad(FieldReader* gr, Load* load, std::vector<std::string>* w) {
   r.Number("memory", &load->memory, false);
   RETURN_STATUS_IF_ERROR(r.status());
   for (auto [name, v] : {std::pair{"cpu", load->cpu}, {"io", load->io}, {"memory", load->memory}}) {
-    if (v > 1.0) return InvalidArgument(r.path() + "." + name + ": " + std::to_string(v) + " is above 1");
+    if (v > 1.0)
+      return InvalidArgument(r.path() + "." + name + ": " + std::to_string(v) + " is above 1");
   }
   r.WarnUnknown(w);
   return Status::Ok();
@@ -98,8 +101,10 @@ Status ParsePolicy(const nlohmann::json& j, Policy* p, std::vector<std::string>*
                            "\" is not host, failure_domain or none");
   }
   p->spread_groups_across = *s;
-  if (p->max_migrations_per_host < 1) return InvalidArgument("policy.max_migrations_per_host: must be at least 1");
-  if (p->max_migrations_per_link < 1) return InvalidArgument("policy.max_migrations_per_link: must be at least 1");
+  if (p->max_migrations_per_host < 1)
+    return InvalidArgument("policy.max_migrations_per_host: must be at least 1");
+  if (p->max_migrations_per_link < 1)
+    return InvalidArgument("policy.max_migrations_per_link: must be at least 1");
   if (p->cpu_overcommit <= 0 || p->memory_overcommit <= 0) {
     return InvalidArgument("policy: overcommit ratios must be above 0");
   }
@@ -112,7 +117,8 @@ Status ParseList(const nlohmann::json& doc, const char* key, bool required, std:
                  std::vector<std::string>* w, F parse) {
   auto it = doc.find(key);
   if (it == doc.end()) {
-    return required ? InvalidArgument(std::string("inventory: \"") + key + "\" missing") : Status::Ok();
+    return required ? InvalidArgument(std::string("inventory: \"") + key + "\" missing")
+                    : Status::Ok();
   }
   if (!it->is_array()) {
     return InvalidArgument(std::string(key) + ": expected an array, got " + JsonTypeName(*it));
@@ -125,7 +131,8 @@ Status ParseList(const nlohmann::json& doc, const char* key, bool required, std:
 }  // namespace
 
 Result<Inventory> ParseInventory(const nlohmann::json& doc, std::vector<std::string>* warnings) {
-  if (!doc.is_object()) return Err(InvalidArgument("inventory: expected an object, got " + JsonTypeName(doc)));
+  if (!doc.is_object())
+    return Err(InvalidArgument("inventory: expected an object, got " + JsonTypeName(doc)));
   Inventory inv;
   RETURN_IF_ERROR(ParseList(doc, "hosts", true, &inv.hosts, warnings, ParseHost));
   RETURN_IF_ERROR(ParseList(doc, "links", false, &inv.links, warnings, ParseLink));
@@ -153,26 +160,28 @@ nlohmann::json InventoryToJson(const Inventory& inv) {
   nlohmann::json doc;
   doc["hosts"] = nlohmann::json::array();
   for (const Host& h : inv.hosts) {
-    nlohmann::json j = {{"name", h.name},         {"cpus", h.cpus},
-                        {"memory_mib", h.memory_mib}, {"disk_gib", h.disk_gib},
-                        {"nic_mbps", h.nic_mbps},  {"state", HostStateName(h.state)},
-                        {"tags", h.tags}};
+    nlohmann::json j = {
+        {"name", h.name},         {"cpus", h.cpus},         {"memory_mib", h.memory_mib},
+        {"disk_gib", h.disk_gib}, {"nic_mbps", h.nic_mbps}, {"state", HostStateName(h.state)},
+        {"tags", h.tags}};
     if (!h.failure_domain.empty()) j["failure_domain"] = h.failure_domain;
     doc["hosts"].push_back(std::move(j));
   }
   doc["links"] = nlohmann::json::array();
-  for (const Link& l : inv.links) doc["links"].push_back({{"a", l.a}, {"b", l.b}, {"mbps", l.mbps}});
+  for (const Link& l : inv.links)
+    doc["links"].push_back({{"a", l.a}, {"b", l.b}, {"mbps", l.mbps}});
   doc["guests"] = nlohmann::json::array();
   for (const Guest& g : inv.guests) {
-    nlohmann::json j = {{"name", g.name},
-                        {"host", g.host},
-                        {"vcpus", g.vcpus},
-                        {"memory_mib", g.memory_mib},
-                        {"disk_gib", g.disk_gib},
-                        {"load", {{"cpu", g.load.cpu}, {"io", g.load.io}, {"memory", g.load.memory}}},
-                        {"dirty_mib_s", g.dirty_mib_s},
-                        {"after", g.after},
-                        {"pinned", g.pinned}};
+    nlohmann::json j = {
+        {"name", g.name},
+        {"host", g.host},
+        {"vcpus", g.vcpus},
+        {"memory_mib", g.memory_mib},
+        {"disk_gib", g.disk_gib},
+        {"load", {{"cpu", g.load.cpu}, {"io", g.load.io}, {"memory", g.load.memory}}},
+        {"dirty_mib_s", g.dirty_mib_s},
+        {"after", g.after},
+        {"pinned", g.pinned}};
     if (!g.group.empty()) j["group"] = g.group;
     if (!g.running) j["running"] = false;
     doc["guests"].push_back(std::move(j));

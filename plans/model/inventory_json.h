@@ -6,10 +6,9 @@
 // the object and field; unknown fields are warnings. Never throws.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "plans/model/inventory.h"

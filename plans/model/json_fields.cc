@@ -9,7 +9,8 @@ std::string JsonTypeName(const nlohmann::json& j) { return j.type_name(); }
 
 FieldReader::FieldReader(const nlohmann::json& obj, std::string path)
     : obj_(obj), path_(std::move(path)) {
-  if (!obj_.is_object()) status_ = InvalidArgument(path_ + ": expected an object, got " + JsonTypeName(obj_));
+  if (!obj_.is_object())
+    status_ = InvalidArgument(path_ + ": expected an object, got " + JsonTypeName(obj_));
 }
 
 void FieldReader::Fail(const char* key, const std::string& what) {

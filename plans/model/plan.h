@@ -50,8 +50,8 @@ struct PlanEstimate {
   double makespan_seconds = 0;
   int64_t bytes = 0;
   double critical_path_seconds = 0;
-  std::vector<std::string> critical_path;        // step ids, first to last
-  std::map<std::string, int64_t> bytes_per_link;  // "a--b" with a < b
+  std::vector<std::string> critical_path;          // step ids, first to last
+  std::map<std::string, int64_t> bytes_per_link;   // "a--b" with a < b
   std::map<std::string, double> downtime_seconds;  // per guest (live and cold moves)
   int waves = 0;
 };

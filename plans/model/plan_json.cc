@@ -10,10 +10,14 @@ namespace drover::plans {
 namespace {
 
 nlohmann::json StepToJson(const Step& s, const StepTiming* t) {
-  nlohmann::json j = {{"id", s.id},           {"action", s.action},
-                      {"guest", s.guest},     {"from", s.from},
-                      {"to", s.to},           {"depends_on", s.depends_on},
-                      {"est_seconds", s.est_seconds}, {"est_bytes", s.est_bytes}};
+  nlohmann::json j = {{"id", s.id},
+                      {"action", s.action},
+                      {"guest", s.guest},
+                      {"from", s.from},
+                      {"to", s.to},
+                      {"depends_on", s.depends_on},
+                      {"est_seconds", s.est_seconds},
+                      {"est_bytes", s.est_bytes}};
   if (!s.new_name.empty()) j["new_name"] = s.new_name;
   if (s.action != "clone") j["est_downtime_seconds"] = s.est_downtime_seconds;
   if (s.action == "migrate") {
@@ -50,7 +54,8 @@ Status ParseStep(const nlohmann::json& j, size_t i, Step* s) {
   s->est_downtime_seconds = down;
   s->precopy_rounds = static_cast<int>(rounds);
   if (s->action != "migrate" && s->action != "move" && s->action != "clone") {
-    return InvalidArgument(r.path() + ".action: \"" + s->action + "\" is not migrate, move or clone");
+    return InvalidArgument(r.path() + ".action: \"" + s->action +
+                           "\" is not migrate, move or clone");
   }
   return Status::Ok();
 }
@@ -67,7 +72,8 @@ Status ParseMove(const nlohmann::json& j, size_t i, Move* m) {
   if (m->mode != "live" && m->mode != "cold" && m->mode != "clone") {
     return InvalidArgument(r.path() + ".mode: \"" + m->mode + "\" is not live, cold or clone");
   }
-  if (m->mode == "clone" && m->new_name.empty()) return InvalidArgument(r.path() + ".new_name: missing for a clone");
+  if (m->mode == "clone" && m->new_name.empty())
+    return InvalidArgument(r.path() + ".new_name: missing for a clone");
   return Status::Ok();
 }
 
@@ -75,7 +81,8 @@ Status CheckGraph(const Plan& p) {
   std::unordered_map<std::string, int> index;
   for (size_t i = 0; i < p.steps.size(); ++i) {
     if (!index.emplace(p.steps[i].id, static_cast<int>(i)).second) {
-      return InvalidArgument("steps[" + std::to_string(i) + "].id: duplicate step id \"" + p.steps[i].id + "\"");
+      return InvalidArgument("steps[" + std::to_string(i) + "].id: duplicate step id \"" +
+                             p.steps[i].id + "\"");
     }
   }
   std::vector<std::pair<int, int>> edges;
@@ -83,7 +90,8 @@ Status CheckGraph(const Plan& p) {
     for (const std::string& d : p.steps[i].depends_on) {
       auto it = index.find(d);
       if (it == index.end()) {
-        return InvalidArgument("step \"" + p.steps[i].id + "\".depends_on: unknown step \"" + d + "\"");
+        return InvalidArgument("step \"" + p.steps[i].id + "\".depends_on: unknown step \"" + d +
+                               "\"");
       }
       edges.emplace_back(it->second, static_cast<int>(i));
     }
@@ -101,8 +109,9 @@ nlohmann::json PlanToJson(const Plan& plan) {
                         {"kind", plan.kind},
                         {"targets", plan.targets},
                         {"inventory_fingerprint", plan.inventory_fingerprint},
-                        {"limits", {{"max_migrations_per_host", plan.limits.max_per_host},
-                                    {"max_migrations_per_link", plan.limits.max_per_link}}}};
+                        {"limits",
+                         {{"max_migrations_per_host", plan.limits.max_per_host},
+                          {"max_migrations_per_link", plan.limits.max_per_link}}}};
   doc["moves"] = nlohmann::json::array();
   for (const Move& m : plan.moves) {
     nlohmann::json j = {{"guest", m.guest}, {"from", m.from}, {"to", m.to}, {"mode", m.mode}};
@@ -164,7 +173,8 @@ Result<Plan> ParsePlan(const nlohmann::json& doc) {
   auto steps = doc.find("steps");
   if (steps == doc.end()) return Err(InvalidArgument("plan.steps: missing"));
   p.steps.resize(steps->size());
-  for (size_t i = 0; i < steps->size(); ++i) RETURN_IF_ERROR(ParseStep((*steps)[i], i, &p.steps[i]));
+  for (size_t i = 0; i < steps->size(); ++i)
+    RETURN_IF_ERROR(ParseStep((*steps)[i], i, &p.steps[i]));
   RETURN_IF_ERROR(CheckGraph(p));
   if (auto est = doc.find("estimate"); est != doc.end() && est->is_object()) {
     FieldReader er(*est, "plan.estimate");

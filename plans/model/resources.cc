@@ -40,9 +40,12 @@ std::string DescribeExcess(const Res& used, const Res& cap) {
 
 const char* ResourceName(int r) {
   switch (r) {
-    case kCpu: return "cpu";
-    case kMemory: return "memory";
-    default: return "io";
+    case kCpu:
+      return "cpu";
+    case kMemory:
+      return "memory";
+    default:
+      return "io";
   }
 }
 
@@ -69,7 +72,8 @@ std::array<double, kResources> UsageOn(const Guest& g, const Host& h) {
 
 std::string SpreadKey(const Inventory& inv, int host_index) {
   const Host& h = inv.hosts[host_index];
-  if (inv.policy.spread_groups_across == SpreadPolicy::kFailureDomain && !h.failure_domain.empty()) {
+  if (inv.policy.spread_groups_across == SpreadPolicy::kFailureDomain &&
+      !h.failure_domain.empty()) {
     return h.failure_domain;
   }
   return h.name;

@@ -16,7 +16,8 @@ class Errors {
   }
   Status ToStatus() const {
     if (count_ == 0) return Status::Ok();
-    std::string m = "invalid inventory (" + std::to_string(count_) + " error" + (count_ > 1 ? "s" : "") + ")";
+    std::string m =
+        "invalid inventory (" + std::to_string(count_) + " error" + (count_ > 1 ? "s" : "") + ")";
     for (const auto& l : lines_) m += "\n  " + l;
     if (count_ > kMax) m += "\n  ...";
     return InvalidArgument(m);
@@ -34,15 +35,17 @@ void CheckNames(const Inventory& inv, Errors* e) {
   std::unordered_map<std::string, size_t> seen;
   for (size_t i = 0; i < inv.hosts.size(); ++i) {
     auto [it, fresh] = seen.emplace(inv.hosts[i].name, i);
-    if (!fresh) e->Add("hosts[" + std::to_string(i) + "].name: duplicate host " + Q(inv.hosts[i].name) +
-                       " (first at hosts[" + std::to_string(it->second) + "])");
+    if (!fresh)
+      e->Add("hosts[" + std::to_string(i) + "].name: duplicate host " + Q(inv.hosts[i].name) +
+             " (first at hosts[" + std::to_string(it->second) + "])");
   }
   seen.clear();
   for (size_t i = 0; i < inv.guests.size(); ++i) {
     const Guest& g = inv.guests[i];
     auto [it, fresh] = seen.emplace(g.name, i);
-    if (!fresh) e->Add("guests[" + std::to_string(i) + "].name: duplicate guest " + Q(g.name) +
-                       " (first at guests[" + std::to_string(it->second) + "])");
+    if (!fresh)
+      e->Add("guests[" + std::to_string(i) + "].name: duplicate guest " + Q(g.name) +
+             " (first at guests[" + std::to_string(it->second) + "])");
     if (g.host_index < 0) e->Add("guest " + Q(g.name) + ".host: unknown host " + Q(g.host));
   }
 }
@@ -65,9 +68,12 @@ void CheckAfter(const Inventory& inv, Errors* e) {
   for (size_t i = 0; i < n; ++i) {
     for (const std::string& a : inv.guests[i].after) {
       int j = inv.GuestIndex(a);
-      if (j < 0) e->Add("guest " + Q(inv.guests[i].name) + ".after: unknown guest " + Q(a));
-      else if (static_cast<size_t>(j) == i) e->Add("guest " + Q(a) + ".after: names itself");
-      else next[i].push_back(j);
+      if (j < 0)
+        e->Add("guest " + Q(inv.guests[i].name) + ".after: unknown guest " + Q(a));
+      else if (static_cast<size_t>(j) == i)
+        e->Add("guest " + Q(a) + ".after: names itself");
+      else
+        next[i].push_back(j);
     }
   }
   std::vector<char> color(n, 0);  // 0 new, 1 on stack, 2 done
@@ -123,8 +129,9 @@ void CheckGroups(const Inventory& inv, std::vector<std::string>* warnings) {
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     warnings->push_back("group " + Q(key.first) + " already has " + std::to_string(names.size()) +
-                        " members on " + std::string(SpreadPolicyName(inv.policy.spread_groups_across)) +
-                        " " + Q(key.second) + " (" + list + ")");
+                        " members on " +
+                        std::string(SpreadPolicyName(inv.policy.spread_groups_across)) + " " +
+                        Q(key.second) + " (" + list + ")");
   }
 }
 

@@ -29,7 +29,8 @@ std::vector<int> Dependencies(const ClusterState& s, int m, const std::vector<in
       if (g >= 0 && move_of_guest[g] >= 0) deps.push_back(move_of_guest[g]);
     }
   }
-  if (static_cast<size_t>(m) < extra.size()) deps.insert(deps.end(), extra[m].begin(), extra[m].end());
+  if (static_cast<size_t>(m) < extra.size())
+    deps.insert(deps.end(), extra[m].begin(), extra[m].end());
   std::sort(deps.begin(), deps.end());
   deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
   for (int d : deps) {
@@ -38,14 +39,18 @@ std::vector<int> Dependencies(const ClusterState& s, int m, const std::vector<in
   return deps;
 }
 
-void Estimate(const ClusterState& s, const PlacedMove& pm, Step* step, std::vector<std::string>* warnings) {
+void Estimate(const ClusterState& s, const PlacedMove& pm, Step* step,
+              std::vector<std::string>* warnings) {
   const Inventory& inv = s.inventory();
   const Guest& g = inv.guests[s.item(pm.item).guest];
   double mbps = s.graph().BandwidthMbps(pm.from, pm.to);
   TransferEstimate e;
-  if (step->action == "clone") e = EstimateClone(g, mbps);
-  else if (step->action == "move") e = EstimateCold(g, mbps);
-  else e = EstimateLive(g, mbps, inv.policy);
+  if (step->action == "clone")
+    e = EstimateClone(g, mbps);
+  else if (step->action == "move")
+    e = EstimateCold(g, mbps);
+  else
+    e = EstimateLive(g, mbps, inv.policy);
   step->est_seconds = e.seconds;
   step->est_bytes = e.bytes;
   step->est_downtime_seconds = e.downtime_seconds;
@@ -53,18 +58,20 @@ void Estimate(const ClusterState& s, const PlacedMove& pm, Step* step, std::vect
   step->converges = e.converges;
   if (!e.converges) {
     char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "guest %s dirties %.6g MiB/s, faster than pre-copy converges over %.6g Mbit/s to %s: "
-                  "the final round carries %.3g s of writes (budget %.6g ms)",
-                  g.name.c_str(), g.dirty_mib_s, mbps, step->to.c_str(), e.downtime_seconds,
-                  inv.policy.max_downtime_ms);
+    std::snprintf(
+        buf, sizeof buf,
+        "guest %s dirties %.6g MiB/s, faster than pre-copy converges over %.6g Mbit/s to %s: "
+        "the final round carries %.3g s of writes (budget %.6g ms)",
+        g.name.c_str(), g.dirty_mib_s, mbps, step->to.c_str(), e.downtime_seconds,
+        inv.policy.max_downtime_ms);
     warnings->push_back(buf);
   }
 }
 
 }  // namespace
 
-Plan BuildPlan(const ClusterState& s, PlanHeader header, const std::vector<std::vector<int>>& extra) {
+Plan BuildPlan(const ClusterState& s, PlanHeader header,
+               const std::vector<std::vector<int>>& extra) {
   const Inventory& inv = s.inventory();
   Plan plan;
   plan.kind = std::move(header.kind);
@@ -82,8 +89,12 @@ Plan BuildPlan(const ClusterState& s, PlanHeader header, const std::vector<std::
     const PlacedMove& pm = moves[m];
     const Item& it = s.item(pm.item);
     const Guest& g = inv.guests[it.guest];
-    Move mv{g.name, inv.hosts[pm.from].name, inv.hosts[pm.to].name,
-            it.is_clone ? "clone" : (g.running ? "live" : "cold"), it.is_clone ? it.name : "", pm.reason};
+    Move mv{g.name,
+            inv.hosts[pm.from].name,
+            inv.hosts[pm.to].name,
+            it.is_clone ? "clone" : (g.running ? "live" : "cold"),
+            it.is_clone ? it.name : "",
+            pm.reason};
     Step step;
     step.id = StepId(m);
     step.action = it.is_clone ? "clone" : (g.running ? "migrate" : "move");
@@ -92,7 +103,8 @@ Plan BuildPlan(const ClusterState& s, PlanHeader header, const std::vector<std::
     step.from = mv.from;
     step.to = mv.to;
     step.group = it.group >= 0 ? s.group_name(it.group) : "";
-    for (int d : Dependencies(s, m, move_of_guest, &last_of_group, extra)) step.depends_on.push_back(StepId(d));
+    for (int d : Dependencies(s, m, move_of_guest, &last_of_group, extra))
+      step.depends_on.push_back(StepId(d));
     Estimate(s, pm, &step, &plan.warnings);
     plan.moves.push_back(std::move(mv));
     plan.steps.push_back(std::move(step));

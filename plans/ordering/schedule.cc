@@ -15,7 +15,8 @@ class Slots {
  public:
   Slots(const PlanLimits& l) : limits_(l) {}
   bool Free(const Step& s) const {
-    return Count(hosts_, s.from) < limits_.max_per_host && Count(hosts_, s.to) < limits_.max_per_host &&
+    return Count(hosts_, s.from) < limits_.max_per_host &&
+           Count(hosts_, s.to) < limits_.max_per_host &&
            Count(links_, LinkKey(s.from, s.to)) < limits_.max_per_link;
   }
   void Take(const Step& s, int delta) {
@@ -73,7 +74,9 @@ int AssignWaves(const Plan& plan, const StepGraph& g, std::vector<StepTiming>* t
 
 }  // namespace
 
-std::string LinkKey(const std::string& a, const std::string& b) { return a < b ? a + "--" + b : b + "--" + a; }
+std::string LinkKey(const std::string& a, const std::string& b) {
+  return a < b ? a + "--" + b : b + "--" + a;
+}
 
 Result<Schedule> SimulateSchedule(const Plan& plan) {
   ASSIGN_OR_RETURN(StepGraph g, BuildStepGraph(plan));

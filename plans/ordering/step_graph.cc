@@ -23,7 +23,8 @@ Result<StepGraph> BuildStepGraph(const Plan& plan) {
     for (const std::string& d : plan.steps[i].depends_on) {
       auto it = index.find(d);
       if (it == index.end()) {
-        return Err(InvalidArgument("step \"" + plan.steps[i].id + "\".depends_on: unknown step \"" + d + "\""));
+        return Err(InvalidArgument("step \"" + plan.steps[i].id + "\".depends_on: unknown step \"" +
+                                   d + "\""));
       }
       g.preds[i].push_back(it->second);
       g.succs[it->second].push_back(i);

@@ -9,7 +9,8 @@ constexpr int kMaxSingleTries = 8;
 
 Res Deficit(const ClusterState& s, int item, int h) {
   Res f = s.final_use(h) + s.item(item).demand, c = s.cap(h);
-  return {std::max(0.0, f.cpu - c.cpu), std::max(0.0, f.mem - c.mem), std::max(0.0, f.disk - c.disk)};
+  return {std::max(0.0, f.cpu - c.cpu), std::max(0.0, f.mem - c.mem),
+          std::max(0.0, f.disk - c.disk)};
 }
 
 // Share of the deficit a victim covers (sum over short dimensions, capped at 1 each).
@@ -71,7 +72,8 @@ bool SingleVictim(ClusterState* s, int item, int h, const std::vector<char>& mov
   return false;
 }
 
-std::vector<int> ByCoverage(const ClusterState& s, int item, int h, const std::vector<char>& movable) {
+std::vector<int> ByCoverage(const ClusterState& s, int item, int h,
+                            const std::vector<char>& movable) {
   Res need = Deficit(s, item, h);
   std::vector<int> v = Movable(s, h, movable);
   std::stable_sort(v.begin(), v.end(), [&](int a, int b) {
@@ -103,7 +105,8 @@ int PlaceWithCascade(ClusterState* s, int item, const std::vector<char>& movable
     if (best < 0 || n < best_count) best = h, best_count = n;
   }
   if (best < 0) return -1;
-  if (Free(s, item, best, ByCoverage(*s, item, best, movable)) < 0) std::abort();  // same input, same result
+  if (Free(s, item, best, ByCoverage(*s, item, best, movable)) < 0)
+    std::abort();  // same input, same result
   s->Commit(item, best, reason);
   return best;
 }

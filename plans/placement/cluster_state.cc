@@ -4,7 +4,9 @@
 
 namespace drover::plans {
 namespace {
-int64_t GroupKey(int group, int spread) { return (static_cast<int64_t>(group) << 32) | static_cast<uint32_t>(spread); }
+int64_t GroupKey(int group, int spread) {
+  return (static_cast<int64_t>(group) << 32) | static_cast<uint32_t>(spread);
+}
 }  // namespace
 
 ClusterState::ClusterState(const Inventory& inv, const HostGraph& graph, std::vector<bool> excluded)
@@ -22,7 +24,8 @@ ClusterState::ClusterState(const Inventory& inv, const HostGraph& graph, std::ve
     accepts_[h] = host.state == HostState::kOnline && !excluded[h];
     const bool by_domain = inv.policy.spread_groups_across == SpreadPolicy::kFailureDomain;
     if (by_domain && !host.failure_domain.empty()) {
-      spread_id_[h] = domains.emplace(host.failure_domain, static_cast<int>(domains.size())).first->second;
+      spread_id_[h] =
+          domains.emplace(host.failure_domain, static_cast<int>(domains.size())).first->second;
     } else {
       spread_id_[h] = -1 - static_cast<int>(h);  // its own key, disjoint from domain ids
     }
@@ -31,8 +34,13 @@ ClusterState::ClusterState(const Inventory& inv, const HostGraph& graph, std::ve
   items_.reserve(inv.guests.size());
   for (size_t g = 0; g < inv.guests.size(); ++g) {
     const Guest& guest = inv.guests[g];
-    Item it{guest.name, static_cast<int>(g), false, Demand(guest), DominantResource(guest),
-            IsHeavy(guest, inv.policy), -1};
+    Item it{guest.name,
+            static_cast<int>(g),
+            false,
+            Demand(guest),
+            DominantResource(guest),
+            IsHeavy(guest, inv.policy),
+            -1};
     if (!guest.group.empty()) {
       auto [pos, fresh] = groups.emplace(guest.group, static_cast<int>(group_names_.size()));
       if (fresh) group_names_.push_back(guest.group);
@@ -115,8 +123,10 @@ void ClusterState::Index(int h) {
 void ClusterState::Apply(int i, int h, int sign) {
   const Item& it = items_[i];
   Unindex(h);
-  if (sign > 0) final_[h] += it.demand;
-  else final_[h] -= it.demand;
+  if (sign > 0)
+    final_[h] += it.demand;
+  else
+    final_[h] -= it.demand;
   auto u = UsageOn(inv_.guests[it.guest], inv_.hosts[h]);
   for (int r = 0; r < kResources; ++r) usage_[h][r] += sign * u[r];
   if (it.heavy) heavy_[h][it.dominant] += sign;

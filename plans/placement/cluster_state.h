@@ -30,7 +30,18 @@
 namespace drover::plans {
 
 // Why a host cannot take an item (first reason found, in this order).
-enum class Reject { kOk, kSameHost, kExcluded, kDrained, kOffline, kNoBandwidth, kGroup, kCpu, kMemory, kDisk };
+enum class Reject {
+  kOk,
+  kSameHost,
+  kExcluded,
+  kDrained,
+  kOffline,
+  kNoBandwidth,
+  kGroup,
+  kCpu,
+  kMemory,
+  kDisk
+};
 
 struct Item {
   std::string name;
@@ -113,9 +124,9 @@ class ClusterState {
   std::array<std::set<Key>, kResources> index_;
   std::vector<std::array<Key, kResources>> keys_;
   std::vector<std::string> group_names_;
-  std::unordered_map<int64_t, int> group_count_;  // (group, spread id) -> members
+  std::unordered_map<int64_t, int> group_count_;              // (group, spread id) -> members
   std::vector<std::vector<std::pair<int, Res>>> departures_;  // per host: (move, demand)
-  std::vector<std::vector<int>> incoming_;  // per host: items that moved in
+  std::vector<std::vector<int>> incoming_;                    // per host: items that moved in
   std::vector<PlacedMove> moves_;
   std::vector<int> move_source_;  // per move: the item's previous location (-1 clone)
 };

@@ -12,8 +12,8 @@ namespace drover::plans {
 
 // A multi-line explanation, starting with `guest "NAME" (...) on HOST:`.
 // `filter`, when set, limits the hosts considered (e.g. migrate --to).
-std::string ExplainUnplaceable(const ClusterState& state, int item, const std::function<bool(int)>& filter = nullptr,
-                               int source = -2);
+std::string ExplainUnplaceable(const ClusterState& state, int item,
+                               const std::function<bool(int)>& filter = nullptr, int source = -2);
 
 const char* RejectName(Reject r);
 

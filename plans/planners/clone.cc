@@ -36,9 +36,9 @@ Result<Plan> PlanClone(const LoadedInventory& li, const CloneRequest& req) {
   RETURN_IF_ERROR(CheckRequest(inv, req, g));
   const int origin = inv.guests[g].host_index;
   if (inv.hosts[origin].state == HostState::kOffline) {
-    return Err(Infeasible("cannot place " + std::to_string(req.count) + " clones; no plan was made:\n  guest \"" +
-                          req.guest + "\" is on offline host " + inv.hosts[origin].name +
-                          ": it cannot be read"));
+    return Err(Infeasible(
+        "cannot place " + std::to_string(req.count) + " clones; no plan was made:\n  guest \"" +
+        req.guest + "\" is on offline host " + inv.hosts[origin].name + ": it cannot be read"));
   }
   HostGraph graph(inv);
   ClusterState state(inv, graph, {});
@@ -50,7 +50,8 @@ Result<Plan> PlanClone(const LoadedInventory& li, const CloneRequest& req) {
   std::vector<std::string> failures;
   for (int i = 1; i <= req.count; ++i) {
     const std::string name = prefix + std::to_string(i);
-    if (inv.GuestIndex(name) >= 0) return Err(InvalidArgument("clone: a guest named \"" + name + "\" exists"));
+    if (inv.GuestIndex(name) >= 0)
+      return Err(InvalidArgument("clone: a guest named \"" + name + "\" exists"));
     const int item = state.AddClone(g, name);
     int to = -1, src = FanOutSource(i);
     if (clone_host[src] < 0) src = 0;
@@ -63,19 +64,21 @@ Result<Plan> PlanClone(const LoadedInventory& li, const CloneRequest& req) {
         }
       }
       if (src < 0 || state.Check(item, to, clone_host[src]) != Reject::kOk) {
-        failures.push_back(ExplainUnplaceable(state, item, [to](int h) { return h == to; },
-                                              src < 0 ? origin : clone_host[src]));
+        failures.push_back(ExplainUnplaceable(
+            state, item, [to](int h) { return h == to; }, src < 0 ? origin : clone_host[src]));
         continue;
       }
     } else {
-      to = state.FindHost(item, [&](int h) { return !has_clone[h] && h != origin; }, clone_host[src]);
+      to = state.FindHost(
+          item, [&](int h) { return !has_clone[h] && h != origin; }, clone_host[src]);
       if (to < 0) to = state.FindHost(item, nullptr, clone_host[src]);
       if (to < 0) {
         failures.push_back(ExplainUnplaceable(state, item, nullptr, clone_host[src]));
         continue;
       }
     }
-    const int m = state.Commit(item, to, "clone " + std::to_string(i) + " of " + req.guest, clone_host[src]);
+    const int m =
+        state.Commit(item, to, "clone " + std::to_string(i) + " of " + req.guest, clone_host[src]);
     extra.resize(m + 1);
     if (src > 0) extra[m].push_back(clone_move[src]);
     clone_host[i] = to;

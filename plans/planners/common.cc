@@ -16,7 +16,8 @@ std::vector<char> MovableGuests(const Inventory& inv, const std::vector<bool>& e
       if (o >= 0) out[o] = 0;
     }
     int h = guest.host_index;
-    if (h < 0 || inv.hosts[h].state == HostState::kOffline || (h < static_cast<int>(excluded.size()) && excluded[h])) {
+    if (h < 0 || inv.hosts[h].state == HostState::kOffline ||
+        (h < static_cast<int>(excluded.size()) && excluded[h])) {
       out[g] = 0;
     }
   }
@@ -59,8 +60,9 @@ std::vector<int> PlacementOrder(const Inventory& inv, const std::vector<int>& gu
 }
 
 Status InfeasibleReport(const std::vector<std::string>& explanations, size_t total) {
-  std::string m = "cannot place " + std::to_string(explanations.size()) + " of " + std::to_string(total) +
-                  " guest" + (total == 1 ? "" : "s") + "; no plan was made:";
+  std::string m = "cannot place " + std::to_string(explanations.size()) + " of " +
+                  std::to_string(total) + " guest" + (total == 1 ? "" : "s") +
+                  "; no plan was made:";
   for (const std::string& e : explanations) m += "\n  " + e;
   return Infeasible(m);
 }

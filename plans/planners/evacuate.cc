@@ -13,7 +13,8 @@ namespace {
 
 Result<std::vector<int>> ResolveTargets(const Inventory& inv, const EvacuateRequest& req) {
   if (req.hosts.empty() && req.domain.empty()) {
-    return Err(InvalidArgument("evacuate: name at least one host, or a failure domain with --domain"));
+    return Err(
+        InvalidArgument("evacuate: name at least one host, or a failure domain with --domain"));
   }
   std::vector<int> out;
   for (const std::string& name : req.hosts) {
@@ -28,7 +29,8 @@ Result<std::vector<int>> ResolveTargets(const Inventory& inv, const EvacuateRequ
       any = true;
       if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
     }
-    if (!any) return Err(InvalidArgument("evacuate: no host is in failure domain \"" + req.domain + "\""));
+    if (!any)
+      return Err(InvalidArgument("evacuate: no host is in failure domain \"" + req.domain + "\""));
   }
   return out;
 }

@@ -21,7 +21,8 @@ Result<Plan> PlanMigrate(const LoadedInventory& li, const MigrateRequest& req) {
   }
   if (guest.pinned) {
     return Err(Infeasible("cannot place 1 of 1 guest; no plan was made:\n  guest \"" + guest.name +
-                          "\" is pinned to " + from.name + "\n    fix: unpin it (\"pinned\": false)"));
+                          "\" is pinned to " + from.name +
+                          "\n    fix: unpin it (\"pinned\": false)"));
   }
   if (from.state == HostState::kOffline) {
     return Err(Infeasible("cannot place 1 of 1 guest; no plan was made:\n  guest \"" + guest.name +
@@ -34,9 +35,10 @@ Result<Plan> PlanMigrate(const LoadedInventory& li, const MigrateRequest& req) {
   if (state.Check(g, to) == Reject::kOk) {
     state.Commit(g, to, reason);
   } else if (PlaceWithCascade(&state, g, MovableGuests(inv, {}), only_to, reason) < 0) {
-    return Err(InfeasibleReport({ExplainUnplaceable(state, g, only_to) +
-                                 "\n    moving other guests out of the way did not make room either"},
-                                1));
+    return Err(
+        InfeasibleReport({ExplainUnplaceable(state, g, only_to) +
+                          "\n    moving other guests out of the way did not make room either"},
+                         1));
   }
   return BuildPlan(state, PlanHeader{"migrate", {req.to}, li.fingerprint, li.warnings});
 }

@@ -74,7 +74,8 @@ Candidate BestMove(const ClusterState& s, const std::vector<char>& movable) {
   if (best.guest >= 0) return best;
   for (int r = 0; r < kResources; ++r) {
     std::vector<std::pair<double, int>> busy;
-    for (int h = 0; h < static_cast<int>(s.inventory().hosts.size()); ++h) busy.push_back({-s.usage(h, r), h});
+    for (int h = 0; h < static_cast<int>(s.inventory().hosts.size()); ++h)
+      busy.push_back({-s.usage(h, r), h});
     std::partial_sort(busy.begin(), busy.begin() + std::min<size_t>(3, busy.size()), busy.end());
     for (size_t k = 0; k < std::min<size_t>(3, busy.size()); ++k) {
       for (int g : s.Residents(busy[k].second)) {
@@ -98,7 +99,8 @@ Result<Plan> PlanRebalance(const LoadedInventory& li, const RebalanceRequest& re
     if (c.guest < 0) break;
     const Item& it = state.item(c.guest);
     std::string why = it.heavy && state.heavy(state.location(c.guest), it.dominant) >= 2
-                          ? std::string("rebalance: ") + ResourceName(it.dominant) + "-heavy guests stacked on " +
+                          ? std::string("rebalance: ") + ResourceName(it.dominant) +
+                                "-heavy guests stacked on " +
                                 inv.hosts[state.location(c.guest)].name
                           : std::string("rebalance: ") + ResourceName(it.dominant) + " usage";
     state.Commit(c.guest, c.to, why);

@@ -13,11 +13,14 @@ std::string RenderDot(const Plan& p) {
   for (size_t i = 1; i < p.estimate.critical_path.size(); ++i) {
     critical_edges.insert({p.estimate.critical_path[i - 1], p.estimate.critical_path[i]});
   }
-  std::string o = "digraph \"drover_plan\" {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n";
-  o += "  label=\"" + DotEscape(p.kind + " — makespan " + FormatDuration(p.estimate.makespan_seconds)) + "\";\n";
+  std::string o =
+      "digraph \"drover_plan\" {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n";
+  o += "  label=\"" +
+       DotEscape(p.kind + " — makespan " + FormatDuration(p.estimate.makespan_seconds)) + "\";\n";
   for (const Step& s : p.steps) {
-    std::string label = s.id + " " + s.action + " " + s.guest + (s.new_name.empty() ? "" : " > " + s.new_name) +
-                        "\n" + s.from + " -> " + s.to + "\n" + FormatDuration(s.est_seconds) + ", " +
+    std::string label = s.id + " " + s.action + " " + s.guest +
+                        (s.new_name.empty() ? "" : " > " + s.new_name) + "\n" + s.from + " -> " +
+                        s.to + "\n" + FormatDuration(s.est_seconds) + ", " +
                         FormatBytes(static_cast<double>(s.est_bytes));
     o += "  \"" + DotEscape(s.id) + "\" [label=\"" + DotEscape(label) + "\"";
     if (critical.count(s.id)) o += ", color=red, penwidth=2";

@@ -19,10 +19,14 @@ std::string RenderJson(const Plan& plan) { return PlanToJson(plan).dump(2) + "\n
 
 std::string Render(const Plan& plan, Format f) {
   switch (f) {
-    case Format::kText: return RenderText(plan);
-    case Format::kJson: return RenderJson(plan);
-    case Format::kDot: return RenderDot(plan);
-    case Format::kSvg: return RenderSvg(plan);
+    case Format::kText:
+      return RenderText(plan);
+    case Format::kJson:
+      return RenderJson(plan);
+    case Format::kDot:
+      return RenderDot(plan);
+    case Format::kSvg:
+      return RenderSvg(plan);
   }
   return {};
 }

@@ -26,11 +26,12 @@ void Summary(const Plan& p, std::string* o) {
   }
   *o += "plan " + p.kind + (targets.empty() ? "" : " " + targets) + "\n";
   *o += "  inventory    " + p.inventory_fingerprint + "\n";
-  *o += "  steps        " + std::to_string(p.steps.size()) + " in " + std::to_string(e.waves) + " wave" +
-        (e.waves == 1 ? "" : "s") + " (at most " + std::to_string(p.limits.max_per_host) + " per host, " +
-        std::to_string(p.limits.max_per_link) + " per link)\n";
+  *o += "  steps        " + std::to_string(p.steps.size()) + " in " + std::to_string(e.waves) +
+        " wave" + (e.waves == 1 ? "" : "s") + " (at most " + std::to_string(p.limits.max_per_host) +
+        " per host, " + std::to_string(p.limits.max_per_link) + " per link)\n";
   *o += "  makespan     " + FormatDuration(e.makespan_seconds) + " (critical path " +
-        FormatDuration(e.critical_path_seconds) + ", " + std::to_string(e.critical_path.size()) + " steps)\n";
+        FormatDuration(e.critical_path_seconds) + ", " + std::to_string(e.critical_path.size()) +
+        " step" + (e.critical_path.size() == 1 ? "" : "s") + ")\n";
   *o += "  transfer     " + FormatBytes(static_cast<double>(e.bytes)) + "\n";
   if (!worst_guest.empty()) {
     char buf[128];
@@ -42,7 +43,8 @@ void Summary(const Plan& p, std::string* o) {
 
 void Waves(const Plan& p, std::string* o) {
   std::map<int, std::vector<size_t>> waves;
-  for (size_t i = 0; i < p.steps.size() && i < p.timing.size(); ++i) waves[p.timing[i].wave].push_back(i);
+  for (size_t i = 0; i < p.steps.size() && i < p.timing.size(); ++i)
+    waves[p.timing[i].wave].push_back(i);
   if (waves.empty()) return;
   *o += "\nwaves\n";
   for (const auto& [w, steps] : waves) {
@@ -54,8 +56,9 @@ void Waves(const Plan& p, std::string* o) {
 
 void Table(const Plan& p, std::string* o) {
   if (p.steps.empty()) return;
-  *o += "\n" + Pad("step", 7) + Pad("action", 9) + Pad("guest", 18) + Pad("from", 12) + Pad("to", 12) +
-        Pad("bytes", 11) + Pad("start", 10) + Pad("est", 10) + Pad("downtime", 10) + "after\n";
+  *o += "\n" + Pad("step", 7) + Pad("action", 9) + Pad("guest", 18) + Pad("from", 12) +
+        Pad("to", 12) + Pad("bytes", 11) + Pad("start", 10) + Pad("est", 10) + Pad("downtime", 10) +
+        "after\n";
   for (size_t i = 0; i < p.steps.size(); ++i) {
     const Step& s = p.steps[i];
     std::string guest = s.new_name.empty() ? s.guest : s.guest + ">" + s.new_name;
@@ -66,7 +69,8 @@ void Table(const Plan& p, std::string* o) {
     double start = i < p.timing.size() ? p.timing[i].start : 0;
     *o += Pad(s.id, 7) + Pad(s.action, 9) + Pad(guest, 18) + Pad(s.from, 12) + Pad(s.to, 12) +
           Pad(FormatBytes(static_cast<double>(s.est_bytes)), 11) + Pad(FormatDuration(start), 10) +
-          Pad(FormatDuration(s.est_seconds), 10) + Pad(down, 10) + (after.empty() ? "-" : after) + "\n";
+          Pad(FormatDuration(s.est_seconds), 10) + Pad(down, 10) + (after.empty() ? "-" : after) +
+          "\n";
   }
 }
 
@@ -81,7 +85,8 @@ void Links(const Plan& p, std::string* o) {
 void Warnings(const Plan& p, std::string* o) {
   if (p.warnings.empty()) return;
   *o += "\nwarnings\n";
-  for (size_t i = 0; i < p.warnings.size() && i < kMaxWarnings; ++i) *o += "  " + p.warnings[i] + "\n";
+  for (size_t i = 0; i < p.warnings.size() && i < kMaxWarnings; ++i)
+    *o += "  " + p.warnings[i] + "\n";
   if (p.warnings.size() > kMaxWarnings) {
     *o += "  ... and " + std::to_string(p.warnings.size() - kMaxWarnings) + " more\n";
   }

@@ -1,12 +1,11 @@
 // `drover plan ...` through CLI11: argument vectors in, output and exit codes out.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "plans/cli/plan_command.h"
 #include "plans/model/document_io.h"
@@ -25,7 +24,8 @@ struct Outcome {
   std::string out, err;
 };
 
-Outcome Invoke(std::vector<std::string> args, std::function<Result<nlohmann::json>()> live = nullptr) {
+Outcome Invoke(std::vector<std::string> args,
+               std::function<Result<nlohmann::json>()> live = nullptr) {
   CLI::App app("drover");
   Outcome r;
   std::ostringstream out, err;
@@ -51,7 +51,8 @@ TEST(PlanCommandTest, EvacuateTextOffline) {
 
 TEST(PlanCommandTest, JsonToFileParsesBack) {
   const std::string path = ::testing::TempDir() + "/plan-" + std::to_string(getpid()) + ".json";
-  Outcome r = Invoke({"plan", "evacuate", "--domain", "rack-a", "--inventory", kExample, "--format", "json", "-o", path});
+  Outcome r = Invoke({"plan", "evacuate", "--domain", "rack-a", "--inventory", kExample, "--format",
+                      "json", "-o", path});
   EXPECT_EQ(r.code, 3) << "db1 may not join db2's rack and a3 is drained";
   EXPECT_THAT(r.err, HasSubstr("holding a member of its group \"db\""));
   r = Invoke({"plan", "evacuate", "a1", "--inventory", kExample, "--format", "json", "-o", path});
@@ -68,7 +69,8 @@ TEST(PlanCommandTest, JsonToFileParsesBack) {
 }
 
 TEST(PlanCommandTest, OtherKindsAndFormats) {
-  Outcome r = Invoke({"plan", "clone", "web1", "--count", "3", "--inventory", kExample, "--format", "dot"});
+  Outcome r =
+      Invoke({"plan", "clone", "web1", "--count", "3", "--inventory", kExample, "--format", "dot"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("digraph"));
   r = Invoke({"plan", "migrate", "web2", "--to", "b2", "--inventory", kExample, "--format", "svg"});

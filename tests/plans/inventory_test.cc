@@ -68,7 +68,8 @@ TEST(InventoryTest, DuplicateNames) {
 TEST(InventoryTest, HostAlreadyOverCapacity) {
   auto b = Basic();
   b.Guest("big", "h2", 2, 20000, 10);
-  EXPECT_THAT(ErrorOf(b.doc()), HasSubstr("host \"h2\": already over capacity: memory 3616 MiB over"));
+  EXPECT_THAT(ErrorOf(b.doc()),
+              HasSubstr("host \"h2\": already over capacity: memory 3616 MiB over"));
 }
 
 TEST(InventoryTest, CpuOvercommitCounts) {
@@ -86,7 +87,8 @@ TEST(InventoryTest, TypeErrorsAndBadEnums) {
   EXPECT_THAT(ErrorOf(doc), HasSubstr("hosts[0] \"h1\".cpus: expected a number, got string"));
   doc = b.doc();
   doc["hosts"][1]["state"] = "sleeping";
-  EXPECT_THAT(ErrorOf(doc), HasSubstr("hosts[1] \"h2\".state: \"sleeping\" is not online, drained or offline"));
+  EXPECT_THAT(ErrorOf(doc),
+              HasSubstr("hosts[1] \"h2\".state: \"sleeping\" is not online, drained or offline"));
   doc = b.doc();
   doc["guests"][0]["load"]["io"] = 1.5;
   EXPECT_THAT(ErrorOf(doc), HasSubstr("guests[0] \"g1\".load.io: "));
@@ -123,17 +125,22 @@ TEST(InventoryTest, UnknownFieldsAreWarnings) {
   doc["comment"] = "hi";
   auto inv = LoadInventory(doc);
   ASSERT_TRUE(inv) << inv.error().ToString();
-  EXPECT_THAT(inv->warnings, ::testing::Contains(HasSubstr("guests[0] \"g1\": unknown field \"colour\"")));
-  EXPECT_THAT(inv->warnings, ::testing::Contains(HasSubstr("hosts[1] \"h2\": unknown field \"rack_unit\"")));
-  EXPECT_THAT(inv->warnings, ::testing::Contains(HasSubstr("inventory: unknown field \"comment\"")));
+  EXPECT_THAT(inv->warnings,
+              ::testing::Contains(HasSubstr("guests[0] \"g1\": unknown field \"colour\"")));
+  EXPECT_THAT(inv->warnings,
+              ::testing::Contains(HasSubstr("hosts[1] \"h2\": unknown field \"rack_unit\"")));
+  EXPECT_THAT(inv->warnings,
+              ::testing::Contains(HasSubstr("inventory: unknown field \"comment\"")));
 }
 
 TEST(InventoryTest, GroupsAlreadyTogetherAreWarnings) {
   auto b = Basic();
-  b.Guest("a", "h2", 1, 1024, 10, {0.1, 0.1, 0.1}, "g").Guest("b", "h2", 1, 1024, 10, {0.1, 0.1, 0.1}, "g");
+  b.Guest("a", "h2", 1, 1024, 10, {0.1, 0.1, 0.1}, "g")
+      .Guest("b", "h2", 1, 1024, 10, {0.1, 0.1, 0.1}, "g");
   auto inv = LoadInventory(b.doc());
   ASSERT_TRUE(inv);
-  EXPECT_THAT(inv->warnings, ::testing::Contains(HasSubstr("group \"g\" already has 2 members on host \"h2\"")));
+  EXPECT_THAT(inv->warnings,
+              ::testing::Contains(HasSubstr("group \"g\" already has 2 members on host \"h2\"")));
 }
 
 TEST(InventoryTest, RoundTripsThroughJson) {

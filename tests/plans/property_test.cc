@@ -43,7 +43,9 @@ LoadedInventory RandomInventory() {
                             {"disk_gib", disk},
                             {"nic_mbps", 1000 * Pick(1, 10)},
                             {"failure_domain", domain_of.back()},
-                            {"state", state == 0 ? "offline" : state == 1 ? "drained" : "online"}});
+                            {"state", state == 0   ? "offline"
+                                      : state == 1 ? "drained"
+                                                   : "online"}});
     free.push_back({cpus * Pick(1, 4) * fill, mem * fill, disk * fill});
   }
   if (Pick(0, 1)) doc["links"] = {{{"a", "h0"}, {"b", "h1"}, {"mbps", 100 * Pick(1, 100)}}};
@@ -56,15 +58,17 @@ LoadedInventory RandomInventory() {
     if (!d.FitsIn(free[h])) continue;  // (may leave no guest at all: fine)
     free[h] -= d;
     const std::string name = "g" + std::to_string(g);
-    nlohmann::json j = {{"name", name},
-                        {"host", "h" + std::to_string(h)},
-                        {"vcpus", d.cpu},
-                        {"memory_mib", d.mem},
-                        {"disk_gib", d.disk},
-                        {"load", {{"cpu", Pick(0, 10) / 10.0}, {"io", Pick(0, 10) / 10.0}, {"memory", Pick(0, 10) / 10.0}}},
-                        {"dirty_mib_s", Pick(0, 50)},
-                        {"running", Pick(0, 5) != 0},
-                        {"pinned", Pick(0, 30) == 0}};
+    nlohmann::json j = {
+        {"name", name},
+        {"host", "h" + std::to_string(h)},
+        {"vcpus", d.cpu},
+        {"memory_mib", d.mem},
+        {"disk_gib", d.disk},
+        {"load",
+         {{"cpu", Pick(0, 10) / 10.0}, {"io", Pick(0, 10) / 10.0}, {"memory", Pick(0, 10) / 10.0}}},
+        {"dirty_mib_s", Pick(0, 50)},
+        {"running", Pick(0, 5) != 0},
+        {"pinned", Pick(0, 30) == 0}};
     if (Pick(0, 2) == 0) {
       const std::string group = "grp" + std::to_string(Pick(0, 2));
       const std::string key = spread == "failure_domain" ? domain_of[h] : "h" + std::to_string(h);
@@ -85,7 +89,8 @@ LoadedInventory RandomInventory() {
   return std::move(*inv);
 }
 
-void ExpectSound(const LoadedInventory& inv, const Result<Plan>& plan, const std::vector<std::string>& emptied) {
+void ExpectSound(const LoadedInventory& inv, const Result<Plan>& plan,
+                 const std::vector<std::string>& emptied) {
   if (!plan) {
     RC_ASSERT(plan.error().code() == Code::kInfeasible);
     RC_ASSERT(!plan.error().message().empty());
@@ -111,15 +116,18 @@ RC_GTEST_PROP(PlanProperties, EvacuationIsSoundAndDeterministic, ()) {
   const int count = Pick(1, 3);
   for (int i = 0; i < count; ++i) {
     const int h = Pick(0, n - 1);  // offline hosts rarely: they make the plan infeasible at once
-    if (inv.inventory.hosts[h].state != HostState::kOffline || Pick(0, 4) == 0) req.hosts.push_back("h" + std::to_string(h));
+    if (inv.inventory.hosts[h].state != HostState::kOffline || Pick(0, 4) == 0)
+      req.hosts.push_back("h" + std::to_string(h));
   }
   RC_PRE(!req.hosts.empty());
   auto plan = PlanEvacuate(inv, req);
   ExpectSound(inv, plan, req.hosts);
   auto again = PlanEvacuate(inv, req);
   RC_ASSERT(plan.has_value() == again.has_value());
-  if (plan) RC_ASSERT(PlanToJson(*plan) == PlanToJson(*again));
-  else RC_ASSERT(plan.error().message() == again.error().message());
+  if (plan)
+    RC_ASSERT(PlanToJson(*plan) == PlanToJson(*again));
+  else
+    RC_ASSERT(plan.error().message() == again.error().message());
 }
 
 RC_GTEST_PROP(PlanProperties, RebalanceIsSound, ()) {

@@ -1,10 +1,11 @@
 // Renderers: text summary and table, JSON document, DOT graph, SVG timeline.
+#include "plans/render/render.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "plans/planners/planner.h"
 #include "plans/render/escape.h"
-#include "plans/render/render.h"
 #include "tests/plans/testing/inventory_builder.h"
 
 namespace drover::plans {
@@ -15,7 +16,8 @@ using ::testing::HasSubstr;
 Plan Sample() {
   testing::InventoryBuilder b;
   b.Host("h1", 16, 65536, 1000).Host("h2", 16, 65536, 1000).Host("h<3>", 16, 65536, 1000);
-  b.Guest("db", "h1", 2, 4096, 100, {0.1, 0.9, 0.1}, "", 2).Guest("web", "h1", 2, 4096, 20, {0.9, 0.1, 0.1});
+  b.Guest("db", "h1", 2, 4096, 100, {0.1, 0.9, 0.1}, "", 2)
+      .Guest("web", "h1", 2, 4096, 20, {0.9, 0.1, 0.1});
   b.Guest("hot", "h1", 2, 4096, 20, {0.2, 0.2, 0.9}, "", 400);  // does not converge over 1 Gbit/s
   auto plan = PlanEvacuate(b.Load(), {{"h1"}, ""});
   EXPECT_TRUE(plan) << plan.error().ToString();

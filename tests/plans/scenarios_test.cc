@@ -1,9 +1,9 @@
 // Hand-made scenarios: cascade, groups across failure domains, infeasible
 // clusters, complementarity, clone fan-out, migrate, rebalance, `after`.
-#include <cmath>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "plans/model/plan_json.h"
 #include "plans/planners/planner.h"
@@ -13,10 +13,10 @@
 namespace drover::plans {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using testing::CheckPlan;
+using ::testing::HasSubstr;
 using testing::InventoryBuilder;
+using ::testing::IsEmpty;
 
 const Step* StepOf(const Plan& p, const std::string& guest) {
   for (const Step& s : p.steps) {
@@ -50,7 +50,10 @@ TEST(CascadeTest, PinnedResidentsAreNotMoved) {
   InventoryBuilder b;
   b.Host("h1", 16, 16384, 1000).Host("h2", 16, 16384, 1000).Host("h3", 16, 16384, 1000);
   b.Guest("big", "h1", 2, 10000, 50);
-  b.Guest("a", "h2", 2, 6000, 50).Set("pinned", true).Guest("b", "h2", 2, 6000, 50).Set("pinned", true);
+  b.Guest("a", "h2", 2, 6000, 50)
+      .Set("pinned", true)
+      .Guest("b", "h2", 2, 6000, 50)
+      .Set("pinned", true);
   b.Guest("c", "h3", 2, 10000, 50).Set("pinned", true);
   auto plan = PlanEvacuate(b.Load(), {{"h1"}, ""});
   ASSERT_FALSE(plan);
@@ -64,8 +67,10 @@ TEST(GroupsTest, SpreadAcrossFailureDomains) {
   b.Host("a1", 16, 65536, 1000, "rack-a").Host("a2", 16, 65536, 1000, "rack-a");
   b.Host("b1", 16, 65536, 1000, "rack-b").Host("b2", 16, 65536, 1000, "rack-b");
   b.Host("c1", 16, 65536, 1000, "rack-c");
-  b.Guest("db1", "a1", 4, 8192, 100, {0.2, 0.9, 0.5}, "db").Guest("db2", "b1", 4, 8192, 100, {0.2, 0.9, 0.5}, "db");
-  b.Guest("web1", "a1", 2, 2048, 10, {0.9, 0.1, 0.1}, "web").Guest("web2", "a2", 2, 2048, 10, {0.9, 0.1, 0.1}, "web");
+  b.Guest("db1", "a1", 4, 8192, 100, {0.2, 0.9, 0.5}, "db")
+      .Guest("db2", "b1", 4, 8192, 100, {0.2, 0.9, 0.5}, "db");
+  b.Guest("web1", "a1", 2, 2048, 10, {0.9, 0.1, 0.1}, "web")
+      .Guest("web2", "a2", 2, 2048, 10, {0.9, 0.1, 0.1}, "web");
   b.Policy("spread_groups_across", "failure_domain");
   auto inv = b.Load();
   auto plan = PlanEvacuate(inv, {{}, "rack-a"});
@@ -76,8 +81,9 @@ TEST(GroupsTest, SpreadAcrossFailureDomains) {
   const Step* w2 = StepOf(*plan, "web2");
   EXPECT_NE(inv.inventory.hosts[inv.inventory.HostIndex(w1->to)].failure_domain,
             inv.inventory.hosts[inv.inventory.HostIndex(w2->to)].failure_domain);
-  EXPECT_TRUE(std::find(w2->depends_on.begin(), w2->depends_on.end(), w1->id) != w2->depends_on.end() ||
-              std::find(w1->depends_on.begin(), w1->depends_on.end(), w2->id) != w1->depends_on.end())
+  EXPECT_TRUE(
+      std::find(w2->depends_on.begin(), w2->depends_on.end(), w1->id) != w2->depends_on.end() ||
+      std::find(w1->depends_on.begin(), w1->depends_on.end(), w2->id) != w1->depends_on.end())
       << "members of one group never move at once";
   EXPECT_THAT(CheckPlan(inv.inventory, *plan, {"a1", "a2"}), IsEmpty());
 }
@@ -86,7 +92,8 @@ TEST(GroupsTest, NoDomainLeftIsInfeasibleAndSaysWhy) {
   InventoryBuilder b;
   b.Host("a1", 16, 65536, 1000, "rack-a").Host("b1", 16, 65536, 1000, "rack-b");
   b.Host("b2", 16, 65536, 1000, "rack-b");
-  b.Guest("db1", "a1", 4, 8192, 100, {0.2, 0.9, 0.5}, "db").Guest("db2", "b1", 4, 8192, 100, {0.2, 0.9, 0.5}, "db");
+  b.Guest("db1", "a1", 4, 8192, 100, {0.2, 0.9, 0.5}, "db")
+      .Guest("db2", "b1", 4, 8192, 100, {0.2, 0.9, 0.5}, "db");
   b.Policy("spread_groups_across", "failure_domain");
   auto plan = PlanEvacuate(b.Load(), {{"a1"}, ""});
   ASSERT_FALSE(plan);
@@ -96,7 +103,9 @@ TEST(GroupsTest, NoDomainLeftIsInfeasibleAndSaysWhy) {
 
 TEST(InfeasibleTest, ExplainsWhatIsMissingWhere) {
   InventoryBuilder b;
-  b.Host("h1", 16, 65536, 1000).Host("h2", 16, 16384, 1000).Host("h3", 16, 16384, 1000, "", "drained");
+  b.Host("h1", 16, 65536, 1000)
+      .Host("h2", 16, 16384, 1000)
+      .Host("h3", 16, 16384, 1000, "", "drained");
   b.Host("h4", 16, 65536, 1000, "", "offline");
   b.Guest("huge", "h1", 4, 20000, 100).Guest("ok", "h1", 1, 1024, 10);
   b.Guest("fill", "h2", 1, 4000, 10);
@@ -115,7 +124,9 @@ TEST(InfeasibleTest, ExplainsWhatIsMissingWhere) {
 
 TEST(InfeasibleTest, PinnedAndOfflineTargets) {
   InventoryBuilder b;
-  b.Host("h1", 16, 65536, 1000).Host("h2", 16, 65536, 1000).Host("h3", 16, 65536, 1000, "", "offline");
+  b.Host("h1", 16, 65536, 1000)
+      .Host("h2", 16, 65536, 1000)
+      .Host("h3", 16, 65536, 1000, "", "offline");
   b.Guest("p", "h1", 1, 1024, 10).Set("pinned", true).Guest("o", "h3", 1, 1024, 10);
   auto plan = PlanEvacuate(b.Load(), {{"h1", "h3"}, ""});
   ASSERT_FALSE(plan);
@@ -225,8 +236,10 @@ TEST(MigrateTest, DrainedDestinationIsInfeasible) {
 TEST(RebalanceTest, UnstacksHeavyGuestsWithFewMoves) {
   InventoryBuilder b;
   b.Host("h1", 16, 65536, 1000).Host("h2", 16, 65536, 1000);
-  b.Guest("io1", "h1", 2, 4096, 50, {0.1, 0.9, 0.1}).Guest("io2", "h1", 2, 4096, 50, {0.1, 0.9, 0.1});
-  b.Guest("cpu1", "h2", 2, 4096, 50, {0.9, 0.1, 0.1}).Guest("cpu2", "h2", 2, 4096, 50, {0.9, 0.1, 0.1});
+  b.Guest("io1", "h1", 2, 4096, 50, {0.1, 0.9, 0.1})
+      .Guest("io2", "h1", 2, 4096, 50, {0.1, 0.9, 0.1});
+  b.Guest("cpu1", "h2", 2, 4096, 50, {0.9, 0.1, 0.1})
+      .Guest("cpu2", "h2", 2, 4096, 50, {0.9, 0.1, 0.1});
   auto inv = b.Load();
   auto plan = PlanRebalance(inv, {50});
   ASSERT_TRUE(plan) << plan.error().ToString();
@@ -242,8 +255,10 @@ TEST(RebalanceTest, UnstacksHeavyGuestsWithFewMoves) {
 TEST(RebalanceTest, BalancedClusterNeedsNothing) {
   InventoryBuilder b;
   b.Host("h1", 16, 65536, 1000).Host("h2", 16, 65536, 1000);
-  b.Guest("io1", "h1", 2, 4096, 50, {0.1, 0.9, 0.1}).Guest("cpu1", "h1", 2, 4096, 50, {0.9, 0.1, 0.1});
-  b.Guest("io2", "h2", 2, 4096, 50, {0.1, 0.9, 0.1}).Guest("cpu2", "h2", 2, 4096, 50, {0.9, 0.1, 0.1});
+  b.Guest("io1", "h1", 2, 4096, 50, {0.1, 0.9, 0.1})
+      .Guest("cpu1", "h1", 2, 4096, 50, {0.9, 0.1, 0.1});
+  b.Guest("io2", "h2", 2, 4096, 50, {0.1, 0.9, 0.1})
+      .Guest("cpu2", "h2", 2, 4096, 50, {0.9, 0.1, 0.1});
   auto plan = PlanRebalance(b.Load(), {50});
   ASSERT_TRUE(plan);
   EXPECT_TRUE(plan->steps.empty());
@@ -252,8 +267,8 @@ TEST(RebalanceTest, BalancedClusterNeedsNothing) {
 TEST(DeterminismTest, SameInputSamePlan) {
   auto doc = EqualHosts(6);
   for (int i = 0; i < 20; ++i) {
-    doc.Guest("g" + std::to_string(i), "h" + std::to_string(i % 3), 1 + i % 3, 1024 * (1 + i % 5), 10 + i,
-              {0.1 * (i % 10), 0.05 * (i % 7), 0.3});
+    doc.Guest("g" + std::to_string(i), "h" + std::to_string(i % 3), 1 + i % 3, 1024 * (1 + i % 5),
+              10 + i, {0.1 * (i % 10), 0.05 * (i % 7), 0.3});
   }
   auto a = PlanEvacuate(doc.Load(), {{"h0", "h1"}, ""});
   auto b = PlanEvacuate(doc.Load(), {{"h0", "h1"}, ""});

@@ -1,16 +1,18 @@
 // The schedule simulation, waves, critical path and the pre-copy model.
+#include "plans/ordering/schedule.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "plans/estimate/plan_estimate.h"
 #include "plans/estimate/transfer_model.h"
 #include "plans/model/plan_json.h"
-#include "plans/ordering/schedule.h"
 
 namespace drover::plans {
 namespace {
 
-Step MakeStep(std::string id, std::string from, std::string to, double secs, std::vector<std::string> deps = {}) {
+Step MakeStep(std::string id, std::string from, std::string to, double secs,
+              std::vector<std::string> deps = {}) {
   Step s;
   s.id = std::move(id);
   s.action = "migrate";
@@ -25,7 +27,8 @@ Step MakeStep(std::string id, std::string from, std::string to, double secs, std
 TEST(ScheduleTest, DependenciesAndHostLimit) {
   Plan p;
   p.limits = {1, 1};
-  p.steps = {MakeStep("a", "h1", "h2", 10), MakeStep("b", "h1", "h3", 5), MakeStep("c", "h4", "h5", 7, {"a"})};
+  p.steps = {MakeStep("a", "h1", "h2", 10), MakeStep("b", "h1", "h3", 5),
+             MakeStep("c", "h4", "h5", 7, {"a"})};
   auto s = SimulateSchedule(p);
   ASSERT_TRUE(s) << s.error().ToString();
   // a (longest remaining path 17) goes first on h1; b waits for h1.
@@ -42,7 +45,8 @@ TEST(ScheduleTest, DependenciesAndHostLimit) {
 TEST(ScheduleTest, LinkLimitSerialisesOneLink) {
   Plan p;
   p.limits = {4, 1};
-  p.steps = {MakeStep("a", "h1", "h2", 3), MakeStep("b", "h2", "h1", 3), MakeStep("c", "h1", "h3", 3)};
+  p.steps = {MakeStep("a", "h1", "h2", 3), MakeStep("b", "h2", "h1", 3),
+             MakeStep("c", "h1", "h3", 3)};
   auto s = SimulateSchedule(p);
   ASSERT_TRUE(s);
   EXPECT_DOUBLE_EQ(s->makespan, 6);
@@ -73,7 +77,8 @@ TEST(ScheduleTest, EmptyPlan) {
 TEST(EstimateTest, CriticalPathBytesAndDowntime) {
   Plan p;
   p.limits = {2, 2};
-  p.steps = {MakeStep("a", "h1", "h2", 10), MakeStep("b", "h3", "h4", 4), MakeStep("c", "h2", "h5", 5, {"a"})};
+  p.steps = {MakeStep("a", "h1", "h2", 10), MakeStep("b", "h3", "h4", 4),
+             MakeStep("c", "h2", "h5", 5, {"a"})};
   p.steps[0].est_bytes = 100, p.steps[1].est_bytes = 50, p.steps[2].est_bytes = 7;
   p.steps[0].est_downtime_seconds = 0.25;
   ASSERT_TRUE(FinishPlan(&p).ok());

@@ -28,8 +28,10 @@ std::string HbalText(const Inventory& inv) {
            (g.running ? "running" : "ADMIN_down") + "|Y|" + g.host + "||sharedfile||1\n";
   }
   const std::string ratio = std::to_string(inv.policy.cpu_overcommit);
-  const std::string policy = "|128,1,1024,1,1,1|128,1,1024,1,1,1;1048576,64,16777216,16,8,12|"
-                             "diskless,file,sharedfile,plain,blockdev,drbd,rbd,ext|" + ratio + "|32.0\n";
+  const std::string policy =
+      "|128,1,1024,1,1,1|128,1,1024,1,1,1;1048576,64,16777216,16,8,12|"
+      "diskless,file,sharedfile,plain,blockdev,drbd,rbd,ext|" +
+      ratio + "|32.0\n";
   out += "\n\n" + policy;
   out += "default" + policy;
   return out;

@@ -13,7 +13,9 @@ std::string SyntheticHostName(int i, int rack_size) {
 
 nlohmann::json SyntheticInventory(const SyntheticSpec& spec) {
   std::mt19937_64 rng(spec.seed);
-  auto uniform = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1)); };
+  auto uniform = [&](int lo, int hi) {
+    return lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1));
+  };
   nlohmann::json doc;
   doc["hosts"] = nlohmann::json::array();
   for (int h = 0; h < spec.hosts; ++h) {
@@ -35,15 +37,14 @@ nlohmann::json SyntheticInventory(const SyntheticSpec& spec) {
   for (int h = 0; h < spec.hosts && made < spec.guests; ++h) {
     for (int k = 0; k < per_host && made < spec.guests; ++k, ++made) {
       const int kind = uniform(0, 2);  // cpu-, io- or memory-heavy
-      nlohmann::json load = {{"cpu", kind == 0 ? 0.8 : 0.2}, {"io", kind == 1 ? 0.8 : 0.1},
+      nlohmann::json load = {{"cpu", kind == 0 ? 0.8 : 0.2},
+                             {"io", kind == 1 ? 0.8 : 0.1},
                              {"memory", kind == 2 ? 0.9 : 0.3}};
-      nlohmann::json g = {{"name", "vm" + std::to_string(made)},
-                          {"host", SyntheticHostName(h, spec.rack_size)},
-                          {"vcpus", 2 * uniform(1, 4)},
-                          {"memory_mib", 2048 * uniform(2, 12)},
-                          {"disk_gib", 10 * uniform(5, 40)},
-                          {"load", load},
-                          {"dirty_mib_s", uniform(1, 20)}};
+      nlohmann::json g = {
+          {"name", "vm" + std::to_string(made)}, {"host", SyntheticHostName(h, spec.rack_size)},
+          {"vcpus", 2 * uniform(1, 4)},          {"memory_mib", 2048 * uniform(2, 12)},
+          {"disk_gib", 10 * uniform(5, 40)},     {"load", load},
+          {"dirty_mib_s", uniform(1, 20)}};
       // One guest in 20 belongs to a 3-member group whose members sit far apart.
       if (made % 20 == 0 && groups > 0) g["group"] = "grp" + std::to_string((made / 20) % groups);
       doc["guests"].push_back(std::move(g));

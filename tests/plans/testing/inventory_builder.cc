@@ -5,8 +5,9 @@
 
 namespace drover::plans::testing {
 
-InventoryBuilder& InventoryBuilder::Host(const std::string& name, double cpus, double memory_mib, double disk_gib,
-                                         const std::string& domain, const std::string& state, double nic_mbps) {
+InventoryBuilder& InventoryBuilder::Host(const std::string& name, double cpus, double memory_mib,
+                                         double disk_gib, const std::string& domain,
+                                         const std::string& state, double nic_mbps) {
   nlohmann::json h = {{"name", name},         {"cpus", cpus},   {"memory_mib", memory_mib},
                       {"disk_gib", disk_gib}, {"state", state}, {"nic_mbps", nic_mbps}};
   if (!domain.empty()) h["failure_domain"] = domain;
@@ -19,9 +20,10 @@ InventoryBuilder& InventoryBuilder::Link(const std::string& a, const std::string
   return *this;
 }
 
-InventoryBuilder& InventoryBuilder::Guest(const std::string& name, const std::string& host, double vcpus,
-                                          double memory_mib, double disk_gib, std::vector<double> load,
-                                          const std::string& group, double dirty_mib_s) {
+InventoryBuilder& InventoryBuilder::Guest(const std::string& name, const std::string& host,
+                                          double vcpus, double memory_mib, double disk_gib,
+                                          std::vector<double> load, const std::string& group,
+                                          double dirty_mib_s) {
   load.resize(3, 0.1);
   nlohmann::json g = {{"name", name},
                       {"host", host},

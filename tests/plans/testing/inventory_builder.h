@@ -1,10 +1,9 @@
 // A small fluent builder of inventory documents for tests.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "plans/model/inventory_json.h"
 
@@ -17,9 +16,10 @@ class InventoryBuilder {
                          double nic_mbps = 1000);
   InventoryBuilder& Link(const std::string& a, const std::string& b, double mbps);
   // load: {cpu, io, memory}
-  InventoryBuilder& Guest(const std::string& name, const std::string& host, double vcpus, double memory_mib,
-                          double disk_gib, std::vector<double> load = {0.1, 0.1, 0.1},
-                          const std::string& group = "", double dirty_mib_s = 1);
+  InventoryBuilder& Guest(const std::string& name, const std::string& host, double vcpus,
+                          double memory_mib, double disk_gib,
+                          std::vector<double> load = {0.1, 0.1, 0.1}, const std::string& group = "",
+                          double dirty_mib_s = 1);
   // Sets a field of the last guest added.
   InventoryBuilder& Set(const std::string& key, nlohmann::json value);
   InventoryBuilder& Policy(const std::string& key, nlohmann::json value);

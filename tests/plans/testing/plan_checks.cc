@@ -27,7 +27,8 @@ void CheckDeps(Ctx& c) {
   for (size_t i = 0; i < c.plan.steps.size(); ++i) {
     for (int d : g->preds[i]) {
       if (c.plan.timing[d].end > c.plan.timing[i].start + kEps) {
-        c.out->push_back(c.plan.steps[i].id + " starts before its dependency " + c.plan.steps[d].id + " ends");
+        c.out->push_back(c.plan.steps[i].id + " starts before its dependency " +
+                         c.plan.steps[d].id + " ends");
       }
     }
   }
@@ -38,7 +39,8 @@ void CheckMoments(Ctx& c) {
   const Inventory& inv = c.inv;
   std::vector<Res> used(inv.hosts.size());
   for (const Guest& g : inv.guests) used[g.host_index] += Demand(g);
-  std::vector<std::tuple<double, int, int>> events;  // (time, kind, step); kind 0 end, 1 start, 2 zero-length end
+  std::vector<std::tuple<double, int, int>>
+      events;  // (time, kind, step); kind 0 end, 1 start, 2 zero-length end
   for (size_t i = 0; i < c.plan.steps.size(); ++i) {
     const StepTiming& t = c.plan.timing[i];
     events.emplace_back(t.start, 1, static_cast<int>(i));
@@ -54,13 +56,16 @@ void CheckMoments(Ctx& c) {
     if (kind == 1) {
       used[to] += d;
       if (!used[to].FitsIn(Capacity(inv.hosts[to], inv.policy))) {
-        c.out->push_back("capacity of " + s.to + " exceeded when " + s.id + " starts at " + std::to_string(time) +
-                         ": " + DescribeExcess(used[to], Capacity(inv.hosts[to], inv.policy)));
+        c.out->push_back("capacity of " + s.to + " exceeded when " + s.id + " starts at " +
+                         std::to_string(time) + ": " +
+                         DescribeExcess(used[to], Capacity(inv.hosts[to], inv.policy)));
       }
-      if (++per_host[s.from] > c.plan.limits.max_per_host || ++per_host[s.to] > c.plan.limits.max_per_host) {
+      if (++per_host[s.from] > c.plan.limits.max_per_host ||
+          ++per_host[s.to] > c.plan.limits.max_per_host) {
         c.out->push_back("host concurrency exceeded when " + s.id + " starts");
       }
-      if (++per_link[link] > c.plan.limits.max_per_link) c.out->push_back("link concurrency exceeded by " + s.id);
+      if (++per_link[link] > c.plan.limits.max_per_link)
+        c.out->push_back("link concurrency exceeded by " + s.id);
     } else {
       if (s.action != "clone") used[from] -= d;
       --per_host[s.from], --per_host[s.to], --per_link[link];
@@ -72,7 +77,8 @@ void CheckGroupsOverlap(Ctx& c) {
   std::map<std::string, std::vector<int>> by_group;
   for (size_t i = 0; i < c.plan.steps.size(); ++i) {
     const Guest& g = c.inv.guests[c.guest_of_step[i]];
-    if (!g.group.empty() && c.plan.steps[i].action != "clone") by_group[g.group].push_back(static_cast<int>(i));
+    if (!g.group.empty() && c.plan.steps[i].action != "clone")
+      by_group[g.group].push_back(static_cast<int>(i));
   }
   for (const auto& [group, steps] : by_group) {
     for (size_t a = 0; a < steps.size(); ++a) {
@@ -98,20 +104,23 @@ void CheckFinalState(Ctx& c, const std::vector<std::string>& emptied) {
   for (size_t i = 0; i < c.plan.steps.size(); ++i) {
     const Step& s = c.plan.steps[i];
     const int g = c.guest_of_step[i], to = inv.HostIndex(s.to);
-    if (inv.hosts[to].state != HostState::kOnline) c.out->push_back(s.id + ": destination " + s.to + " not online");
+    if (inv.hosts[to].state != HostState::kOnline)
+      c.out->push_back(s.id + ": destination " + s.to + " not online");
     if (std::find(emptied.begin(), emptied.end(), s.to) != emptied.end()) {
       c.out->push_back(s.id + ": moves into emptied host " + s.to);
     }
     if (s.action == "clone") continue;
     if (inv.guests[g].pinned) c.out->push_back(s.id + ": moves pinned guest " + s.guest);
     if (++moves[g] > 1) c.out->push_back("guest " + s.guest + " moves twice");
-    if (inv.hosts[loc[g]].name != s.from) c.out->push_back(s.id + ": guest " + s.guest + " is not on " + s.from);
+    if (inv.hosts[loc[g]].name != s.from)
+      c.out->push_back(s.id + ": guest " + s.guest + " is not on " + s.from);
     loc[g] = to;
     moved[g] = 1;
   }
   for (size_t g = 0; g < inv.guests.size(); ++g) {
     if (std::find(emptied.begin(), emptied.end(), inv.hosts[loc[g]].name) != emptied.end()) {
-      c.out->push_back("guest " + inv.guests[g].name + " still on emptied host " + inv.hosts[loc[g]].name);
+      c.out->push_back("guest " + inv.guests[g].name + " still on emptied host " +
+                       inv.hosts[loc[g]].name);
     }
   }
   if (inv.policy.spread_groups_across == SpreadPolicy::kNone) return;
@@ -120,8 +129,10 @@ void CheckFinalState(Ctx& c, const std::vector<std::string>& emptied) {
     if (!inv.guests[g].group.empty()) ++members[{inv.guests[g].group, SpreadOf(inv, loc[g])}];
   }
   for (size_t g = 0; g < inv.guests.size(); ++g) {
-    if (moved[g] && !inv.guests[g].group.empty() && members[{inv.guests[g].group, SpreadOf(inv, loc[g])}] > 1) {
-      c.out->push_back("guest " + inv.guests[g].name + " joins another member of group " + inv.guests[g].group);
+    if (moved[g] && !inv.guests[g].group.empty() &&
+        members[{inv.guests[g].group, SpreadOf(inv, loc[g])}] > 1) {
+      c.out->push_back("guest " + inv.guests[g].name + " joins another member of group " +
+                       inv.guests[g].group);
     }
   }
 }
@@ -143,13 +154,15 @@ void CheckAfter(Ctx& c) {
 
 }  // namespace
 
-std::vector<std::string> CheckPlan(const Inventory& inv, const Plan& plan, const std::vector<std::string>& emptied) {
+std::vector<std::string> CheckPlan(const Inventory& inv, const Plan& plan,
+                                   const std::vector<std::string>& emptied) {
   std::vector<std::string> out;
   if (plan.timing.size() != plan.steps.size()) return {"plan has no timing for every step"};
   Ctx c{inv, plan, &out, {}};
   for (const Step& s : plan.steps) {
     int g = inv.GuestIndex(s.guest);
-    if (g < 0 || inv.HostIndex(s.from) < 0 || inv.HostIndex(s.to) < 0) return {"step " + s.id + " names unknowns"};
+    if (g < 0 || inv.HostIndex(s.from) < 0 || inv.HostIndex(s.to) < 0)
+      return {"step " + s.id + " names unknowns"};
     c.guest_of_step.push_back(g);
   }
   CheckDeps(c);

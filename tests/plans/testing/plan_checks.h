@@ -20,6 +20,7 @@
 
 namespace drover::plans::testing {
 
-std::vector<std::string> CheckPlan(const Inventory& inv, const Plan& plan, const std::vector<std::string>& emptied);
+std::vector<std::string> CheckPlan(const Inventory& inv, const Plan& plan,
+                                   const std::vector<std::string>& emptied);
 
 }  // namespace drover::plans::testing
