@@ -95,6 +95,12 @@ Result<nlohmann::json> QemuHypervisor::Run(const std::string& name, const std::s
   return s.qmp->Execute(command, args, options_.qmp_timeout);
 }
 
+Result<nlohmann::json> QemuHypervisor::ExecuteQmp(const std::string& name,
+                                                  const std::string& command,
+                                                  const nlohmann::json& arguments) {
+  return Run(name, command, arguments);
+}
+
 Result<GuestState> QemuHypervisor::StateOf(const std::string& name, pid_t* pid) {
   RunDir dir = DirOf(name);
   if (!dir.Defined()) return Err(NotFound("qemu: no guest " + name));

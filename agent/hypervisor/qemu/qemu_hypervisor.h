@@ -48,6 +48,13 @@ class QemuHypervisor final : public Hypervisor {
   const std::string& run_root() const { return options_.run_root; }
   RunDir DirOf(const std::string& name) const { return RunDir(options_.run_root, name); }
 
+  // Runs one raw QMP command on a running guest, serialized with the driver's
+  // own traffic. For tools and benchmarks that need QEMU features outside the
+  // Hypervisor interface (e.g. the drive-mirror + NBD baseline of
+  // tools/bench-migrate); the agent itself should not need it.
+  Result<nlohmann::json> ExecuteQmp(const std::string& name, const std::string& command,
+                                    const nlohmann::json& arguments = nullptr);
+
   std::string kind() const override { return "qemu"; }
   Result<std::vector<GuestInfo>> List() override;
   Result<GuestInfo> Get(const std::string& name) override;

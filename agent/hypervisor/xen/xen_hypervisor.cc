@@ -91,11 +91,16 @@ Result<GuestInfo> XenHypervisor::Get(const std::string& name) {
     for (const auto& d : spec->disks) info.disks.push_back(d.path);
   }
   auto dom = api_->FindDomain(name);
-  if (!dom && dom.error().code() == Code::kNotFound) {
-    dom = api_->FindDomain(IncomingName(name));
-    if (dom) {
-      info.state = GuestState::kIncoming;
-      info.id = dom->domid;
+  // A guest mid-migration carries xl's temporary names: NAME--incoming on the
+  // receiver, NAME--migratedaway on a sender past permission to go (left
+  // there, suspended, if the handshake broke or the agent restarted).
+  for (auto [alias, state] : {std::pair{IncomingName(name), GuestState::kIncoming},
+                              std::pair{MigratedAwayName(name), GuestState::kMigrated}}) {
+    if (dom || dom.error().code() != Code::kNotFound) break;
+    auto other = api_->FindDomain(alias);
+    if (other) {
+      info.state = state;
+      info.id = other->domid;
       return info;
     }
   }

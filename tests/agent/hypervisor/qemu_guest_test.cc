@@ -132,6 +132,9 @@ TEST_F(QemuGuestTest, NewDriverAdoptsRunningGuest) {
   EXPECT_EQ(info->state, GuestState::kRunning);
   EXPECT_EQ(info->id, pid);
   ASSERT_TRUE(hv_->Pause("adopt").ok()) << "QMP must work after adoption";
+  auto raw = hv_->ExecuteQmp("adopt", "query-status");
+  ASSERT_TRUE(raw.has_value()) << raw.error().ToString();
+  EXPECT_EQ((*raw)["status"], "paused");
   ASSERT_TRUE(hv_->Resume("adopt").ok());
   ASSERT_TRUE(hv_->Destroy("adopt").ok());
   EXPECT_EQ(hv_->Get("adopt")->state, GuestState::kShutoff);

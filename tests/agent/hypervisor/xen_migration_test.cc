@@ -151,6 +151,7 @@ TEST_F(XenMigrationTest, LinkLostAfterPermissionIsAmbiguousAndResumesNothing) {
   ASSERT_TRUE(source.has_value()) << "the source copy is left alone";
   EXPECT_TRUE(source->suspended);
   EXPECT_FALSE(source->running);
+  EXPECT_EQ(src_->Get("db1")->state, GuestState::kMigrated);
   EXPECT_EQ(src_->AbortMigrationOut("db1", 1s).code(), Code::kInvalidArgument);
 }
 
