@@ -10,6 +10,15 @@ namespace {
 
 constexpr size_t kStrongLen = 8;
 
+// librsync logs its errors to stderr; ours travel as Status instead.
+void QuietOnce() {
+  static const bool quiet = [] {
+    rs_trace_set_level(RS_LOG_CRIT);
+    return true;
+  }();
+  (void)quiet;
+}
+
 // Drives `job` over all of `in`, appending its output to `out`.
 Status RunJob(rs_job_t* job, std::span<const uint8_t> in, std::vector<uint8_t>& out,
               const char* what) {
@@ -46,6 +55,7 @@ rs_result CopyFromBasis(void* opaque, rs_long_t pos, size_t* len, void** buf) {
 }  // namespace
 
 Result<std::vector<uint8_t>> RsyncSignature(std::span<const uint8_t> basis, uint32_t block_len) {
+  QuietOnce();
   rs_job_t* job = rs_sig_begin(block_len, kStrongLen, RS_RK_BLAKE2_SIG_MAGIC);
   std::vector<uint8_t> sig;
   Status s = RunJob(job, basis, sig, "signature");
@@ -56,6 +66,7 @@ Result<std::vector<uint8_t>> RsyncSignature(std::span<const uint8_t> basis, uint
 
 Result<std::vector<uint8_t>> RsyncDelta(std::span<const uint8_t> signature,
                                         std::span<const uint8_t> target) {
+  QuietOnce();
   rs_signature_t* sumset = nullptr;
   rs_job_t* load = rs_loadsig_begin(&sumset);
   std::vector<uint8_t> none;
@@ -77,6 +88,7 @@ Result<std::vector<uint8_t>> RsyncDelta(std::span<const uint8_t> signature,
 
 Result<std::vector<uint8_t>> RsyncPatch(std::span<const uint8_t> basis,
                                         std::span<const uint8_t> delta, size_t expected_len) {
+  QuietOnce();
   Basis b{basis};
   rs_job_t* job = rs_patch_begin(&CopyFromBasis, &b);
   std::vector<uint8_t> out;

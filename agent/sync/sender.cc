@@ -156,6 +156,12 @@ class SenderSession {
       if (!d) return d.error().WithContext("discovering changes in " + o_.source_path);
       report_.discovery = MethodName(d->method);
       digests_ = std::move(d->digests);
+      // Chunks hashed in this session need no second check against the
+      // discovery digest when they are read again for the transfer.
+      fresh_.assign(layout_.chunk_count(), d->method == DiscoveryMethod::kFullHash);
+      if (d->method == DiscoveryMethod::kChangeTracking) {
+        for (uint64_t c : ChunksTouching(layout_, o_.base->changed)) fresh_[c] = true;
+      }
       root_ = HashDigestList(*digests_);
     }
     while (hash_credit_ > 0 && next_hash_ < digests_->size()) {
@@ -174,32 +180,61 @@ class SenderSession {
   }
 
   Result<std::vector<uint8_t>> ReadChunk(uint64_t chunk) {
-    if (chunk >= layout_.chunk_count()) return Err(InvalidArgument("request past the volume end"));
+    if (chunk >= layout_.chunk_count()) return Err(InvalidArgument("chunk past the volume end"));
     std::vector<uint8_t> buf(layout_.ChunkLength(chunk));
     RETURN_IF_ERROR(PreadFull(fd_.get(), buf, layout_.ChunkOffset(chunk)));
     return buf;
   }
 
+  // With a change list and a chunk hashed in this session, only the changed
+  // blocks are read; the rest of the buffer stays zero and is never sent.
+  Result<std::vector<uint8_t>> ReadChangedBlocks(uint64_t chunk, const std::vector<Span>& spans) {
+    std::vector<uint8_t> buf(layout_.ChunkLength(chunk));
+    const uint64_t bs = layout_.block_size;
+    for (const Span& sp : spans) {
+      uint64_t a = sp.offset / bs * bs;
+      uint64_t b = std::min<uint64_t>(buf.size(), (uint64_t{sp.offset} + sp.length + bs - 1) / bs * bs);
+      RETURN_IF_ERROR(PreadFull(fd_.get(), std::span<uint8_t>(buf.data() + a, b - a),
+                                layout_.ChunkOffset(chunk) + a));
+    }
+    return buf;
+  }
+
   Status OnRequest(const Request& r) {
+    if (r.chunk >= layout_.chunk_count()) return InvalidArgument("request past the volume end");
+    const bool by_change_list = r.blocks.empty() && o_.base;
+    if (by_change_list && fresh_[r.chunk]) {
+      std::vector<Span> spans = ChangesIn(r.chunk);
+      auto bytes = ReadChangedBlocks(r.chunk, spans);
+      if (!bytes) return bytes.error();
+      Data data;
+      data.chunk = r.chunk;
+      EncodeOptions eo{layout_.block_size, o_.rsync_min_bytes, o_.zstd_level};
+      uint64_t changed = PlanChangedRanges(*bytes, spans, eo, data);
+      return SendData(r.chunk, changed, std::move(data));
+    }
     auto bytes = ReadChunk(r.chunk);
     if (!bytes) return bytes.error();
-    if (digests_ && HashChunk(*bytes) != (*digests_)[r.chunk]) {
+    if (digests_ && !fresh_[r.chunk] && HashChunk(*bytes) != (*digests_)[r.chunk]) {
       return Aborted("source snapshot changed during the sync (chunk " + std::to_string(r.chunk) +
                      "): snapshots must not be written");
     }
     Data data;
     data.chunk = r.chunk;
     EncodeOptions eo{layout_.block_size, o_.rsync_min_bytes, o_.zstd_level};
-    uint64_t changed = r.blocks.empty() && o_.base
-                           ? PlanChangedRanges(*bytes, ChangesIn(r.chunk), eo, data)
-                           : PlanChunk(*bytes, r.blocks, eo, data);
-    if (!requested_.count(r.chunk)) report_.bytes_changed += changed;
-    requested_[r.chunk] = true;
-    if (static_cast<int64_t>(r.chunk) == o_.test_corrupt_chunk && !corrupted_) {
+    uint64_t changed = by_change_list ? PlanChangedRanges(*bytes, ChangesIn(r.chunk), eo, data)
+                                      : PlanChunk(*bytes, r.blocks, eo, data);
+    return SendData(r.chunk, changed, std::move(data));
+  }
+
+  Status SendData(uint64_t chunk, uint64_t changed, Data data) {
+    if (!requested_[chunk]) report_.bytes_changed += changed;
+    requested_[chunk] = true;
+    if (static_cast<int64_t>(chunk) == o_.test_corrupt_chunk && !corrupted_) {
       corrupted_ = true;
       Corrupt(data);
     }
-    if (!data.runs.empty()) pending_runs_[r.chunk] = data.runs;
+    if (!data.runs.empty()) pending_runs_[chunk] = data.runs;
     return Send(data);
   }
 
@@ -265,6 +300,7 @@ class SenderSession {
   uint64_t hash_credit_ = 0, next_hash_ = 0, done_chunks_ = 0;
   std::map<uint64_t, std::vector<Span>> pending_runs_;
   std::map<uint64_t, bool> requested_;
+  std::vector<bool> fresh_;
   std::vector<ByteRange> changes_;  // sorted by offset
   Phase phase_ = Phase::kConnect;
   SyncReport report_;
