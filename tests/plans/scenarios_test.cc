@@ -264,6 +264,20 @@ TEST(RebalanceTest, BalancedClusterNeedsNothing) {
   EXPECT_TRUE(plan->steps.empty());
 }
 
+TEST(ConcurrencyTest, HostLimitMakesWaves) {
+  InventoryBuilder b;
+  for (int i = 0; i < 7; ++i) b.Host("h" + std::to_string(i), 32, 131072, 2000, "", "online", 1000);
+  for (int i = 0; i < 6; ++i) b.Guest("g" + std::to_string(i), "h0", 2, 2048, 100, {0.3, 0.3, 0.3});
+  b.Policy("max_migrations_per_host", 2);
+  auto inv = b.Load();
+  auto plan = PlanEvacuate(inv, {{"h0"}, ""});
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->steps.size(), 6u);
+  EXPECT_EQ(plan->estimate.waves, 3);  // six guests leave h0 two at a time
+  EXPECT_NEAR(plan->estimate.makespan_seconds, 3 * plan->steps[0].est_seconds, 1e-6);
+  EXPECT_THAT(CheckPlan(inv.inventory, *plan, {"h0"}), IsEmpty());
+}
+
 TEST(DeterminismTest, SameInputSamePlan) {
   auto doc = EqualHosts(6);
   for (int i = 0; i < 20; ++i) {
