@@ -125,6 +125,14 @@ struct EncodeVisitor {
   }
   void operator()(const Final& m) { w.U8(m.ok ? 1 : 0), w.Str(m.message), w.Dig(m.root); }
   void operator()(const Ping&) {}
+  void operator()(const RequestBatch& m) {
+    w.U32(static_cast<uint32_t>(m.requests.size()));
+    for (const auto& r : m.requests) (*this)(r);
+  }
+  void operator()(const DataBatch& m) {
+    w.U32(static_cast<uint32_t>(m.items.size()));
+    for (const auto& d : m.items) (*this)(d);
+  }
 };
 
 template <typename T>
@@ -212,6 +220,21 @@ Ping DecodeBody<Ping>(Reader&) {
   return Ping{};
 }
 
+template <>
+RequestBatch DecodeBody<RequestBatch>(Reader& r) {
+  RequestBatch m;
+  m.requests.resize(r.Count(12));
+  for (auto& q : m.requests) q = DecodeBody<Request>(r);
+  return m;
+}
+template <>
+DataBatch DecodeBody<DataBatch>(Reader& r) {
+  DataBatch m;
+  m.items.resize(r.Count(16));
+  for (auto& d : m.items) d = DecodeBody<Data>(r);
+  return m;
+}
+
 template <size_t I = 0>
 Result<Message> DecodeIndex(size_t index, Reader& r) {
   if constexpr (I < std::variant_size_v<Message>) {
@@ -241,7 +264,8 @@ Result<Message> Decode(std::span<const uint8_t> frame) {
 
 const char* MessageName(const Message& m) {
   static const char* kNames[] = {"Hello", "Welcome", "Refuse", "Hashes", "HashesEnd", "Credit",
-                                 "Request", "Data", "Sig", "Delta", "Final", "Ping"};
+                                 "Request", "Data", "Sig", "Delta", "Final", "Ping",
+                                 "RequestBatch", "DataBatch"};
   return kNames[m.index()];
 }
 

@@ -95,9 +95,17 @@ struct Final {
   Digest root;
 };
 struct Ping {};
+// D→S: several Requests in one frame; S answers with one DataBatch.
+struct RequestBatch {
+  std::vector<Request> requests;
+};
+// S→D: the Data answering one RequestBatch, in its order.
+struct DataBatch {
+  std::vector<Data> items;
+};
 
 using Message = std::variant<Hello, Welcome, Refuse, Hashes, HashesEnd, Credit, Request, Data,
-                             Sig, Delta, Final, Ping>;
+                             Sig, Delta, Final, Ping, RequestBatch, DataBatch>;
 
 std::vector<uint8_t> Encode(const Message& m);
 Result<Message> Decode(std::span<const uint8_t> frame);

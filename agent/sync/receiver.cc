@@ -196,6 +196,10 @@ class Receiver::Session {
       return Status::Ok();
     }
     if (auto* d = std::get_if<Data>(&m)) return OnData(*d);
+    if (auto* b = std::get_if<DataBatch>(&m)) {
+      for (const Data& d : b->items) RETURN_STATUS_IF_ERROR(OnData(d));
+      return Status::Ok();
+    }
     if (auto* d = std::get_if<Delta>(&m)) return OnDelta(*d);
     if (auto* r = std::get_if<Refuse>(&m)) {
       return Status(static_cast<Code>(r->code), "source gave up: " + r->reason);
@@ -313,6 +317,10 @@ class Receiver::Session {
       report_.discovery = MethodName(d->method);
       Report(Phase::kTransfer);
     }
+    // Requests go out in batches of a quarter window, so that several
+    // batches are in flight and neither side waits for the other.
+    const size_t batch_max = std::max<uint32_t>(1, o_.window_chunks / 4);
+    RequestBatch batch;
     while (next_compare_ < src_known_ && inflight_.size() < o_.window_chunks) {
       uint64_t c = next_compare_++;
       if (c < resume_chunk_ || (*dst_)[c] == src_[c]) {
@@ -324,11 +332,18 @@ class Receiver::Session {
         // Our copy is what we last synced; the source knows what changed
         // since its base. If the two differ, the chunk check fails and the
         // retry compares blocks.
-        RETURN_STATUS_IF_ERROR(Send(Request{c, {}}));
-        continue;
+        batch.requests.push_back(Request{c, {}});
+      } else {
+        auto old = ReadChunk(c);
+        if (!old) return old.error();
+        batch.requests.push_back(Request{c, BlockDigests(*old, layout_.block_size)});
       }
-      RETURN_STATUS_IF_ERROR(RequestChunk(c));
+      if (batch.requests.size() == batch_max) {
+        RETURN_STATUS_IF_ERROR(Send(batch));
+        batch.requests.clear();
+      }
     }
+    if (!batch.requests.empty()) RETURN_STATUS_IF_ERROR(Send(batch));
     RETURN_STATUS_IF_ERROR(SaveResumePoint(false));
     if (Clock::now() - last_progress_ > std::chrono::milliseconds(250)) {
       last_progress_ = Clock::now();

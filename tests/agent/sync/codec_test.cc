@@ -31,7 +31,9 @@ TEST(MessageTest, RoundTripsEveryType) {
                               Hashes{3, {Digest{1, 2}, Digest{3, 4}}}, HashesEnd{Digest{9, 9}},
                               Credit{1, 99}, Request{4, {1, 2, 3}}, d,
                               Sig{4, {{1, 2, 3}}}, Delta{4, {Compress(Random(100, 2))}},
-                              Final{true, "ok", Digest{5, 6}}, Ping{}};
+                              Final{true, "ok", Digest{5, 6}}, Ping{},
+                              RequestBatch{{Request{1, {}}, Request{2, {7, 8}}}},
+                              DataBatch{{d, d}}};
   for (const Message& m : all) {
     auto frame = Encode(m);
     auto back = Decode(frame);
