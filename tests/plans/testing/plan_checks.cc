@@ -73,6 +73,32 @@ void CheckMoments(Ctx& c) {
   }
 }
 
+// Waves: dependencies sit in earlier waves and every wave holds the limits.
+void CheckWaves(Ctx& c) {
+  std::map<std::pair<int, std::string>, int> hosts, links;
+  std::unordered_map<std::string, int> wave_of;
+  for (size_t i = 0; i < c.plan.steps.size(); ++i)
+    wave_of[c.plan.steps[i].id] = c.plan.timing[i].wave;
+  for (size_t i = 0; i < c.plan.steps.size(); ++i) {
+    const Step& s = c.plan.steps[i];
+    const int w = c.plan.timing[i].wave;
+    for (const std::string& d : s.depends_on) {
+      if (wave_of[d] >= w)
+        c.out->push_back(s.id + " is in wave " + std::to_string(w) + ", not after " + d);
+    }
+    const std::string link = s.from < s.to ? s.from + "--" + s.to : s.to + "--" + s.from;
+    if (++hosts[{w, s.from}] > c.plan.limits.max_per_host ||
+        ++hosts[{w, s.to}] > c.plan.limits.max_per_host ||
+        ++links[{w, link}] > c.plan.limits.max_per_link) {
+      c.out->push_back("wave " + std::to_string(w) + " exceeds a limit with " + s.id);
+    }
+  }
+  int last = 0;
+  for (const StepTiming& t : c.plan.timing) last = std::max(last, t.wave);
+  if (last != c.plan.estimate.waves)
+    c.out->push_back("estimate.waves disagrees with the steps' waves");
+}
+
 void CheckGroupsOverlap(Ctx& c) {
   std::map<std::string, std::vector<int>> by_group;
   for (size_t i = 0; i < c.plan.steps.size(); ++i) {
@@ -167,6 +193,7 @@ std::vector<std::string> CheckPlan(const Inventory& inv, const Plan& plan,
   }
   CheckDeps(c);
   CheckMoments(c);
+  CheckWaves(c);
   CheckGroupsOverlap(c);
   CheckFinalState(c, emptied);
   CheckAfter(c);

@@ -4,7 +4,8 @@
 //   - capacity (CPU with overcommit, memory, disk) holds on every host at
 //     every moment of the plan's own schedule, a moving guest holding its
 //     resources on both hosts from its start until its end;
-//   - per-host and per-link concurrency limits hold at every moment;
+//   - per-host and per-link concurrency limits hold at every moment and in
+//     every wave, and waves come after the waves of their dependencies;
 //   - no two members of a redundancy group move at the same time, and moved
 //     members do not share a host / failure domain with another member;
 //   - pinned guests stay; each guest moves at most once, to an online host;
