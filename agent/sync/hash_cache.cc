@@ -88,7 +88,7 @@ Status HashCache::Store(const std::string& volume_path, const FileIdentity& id,
                         const Layout& layout, const std::vector<Digest>& digests) const {
   if (!enabled() || (id.block_device && id.tag.empty())) return Status::Ok();
   if (digests.size() != layout.chunk_count()) return Internal("digest list of wrong size");
-  ::mkdir(dir_.c_str(), 0700);
+  RETURN_STATUS_IF_ERROR(MakeDirs(dir_));
   std::vector<uint8_t> out = Header(id, layout);
   out.reserve(out.size() + digests.size() * 16 + 16);
   for (const Digest& d : digests) {

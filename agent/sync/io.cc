@@ -81,6 +81,17 @@ Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content
   return Status::Ok();
 }
 
+Status MakeDirs(const std::string& dir) {
+  for (size_t pos = 1; pos != std::string::npos;) {
+    pos = dir.find('/', pos + 1);
+    std::string part = dir.substr(0, pos);
+    if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
+      return ErrnoStatus("mkdir " + part, errno);
+    }
+  }
+  return Status::Ok();
+}
+
 Result<std::string> ReadWholeFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) return Err(NotFound(path + " does not exist"));

@@ -46,6 +46,9 @@ Result<uint64_t> DescriptorSize(int fd);
 // Writes `content` to `path` atomically (temporary file, fsync, rename).
 Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content);
 
+// Creates `dir` and its missing parents (mode 0700); existing ones are fine.
+Status MakeDirs(const std::string& dir);
+
 // Reads a whole (small) file. NotFound when it does not exist.
 Result<std::string> ReadWholeFile(const std::string& path);
 

@@ -34,7 +34,7 @@ std::optional<ResumePoint> ResumeStore::Load(const std::string& target_path) con
 
 Status ResumeStore::Save(const std::string& target_path, const ResumePoint& point) const {
   if (dir_.empty()) return Status::Ok();
-  ::mkdir(dir_.c_str(), 0700);
+  RETURN_STATUS_IF_ERROR(MakeDirs(dir_));
   nlohmann::json j = {{"version", 1},           {"target", target_path},
                       {"source_id", point.source_id}, {"size", point.size},
                       {"chunk_size", point.chunk_size}, {"next_chunk", point.next_chunk}};
