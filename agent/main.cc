@@ -1,11 +1,14 @@
 // drover-agent: one per host. Connects to the orchestrator, reports the host,
 // and carries out what the orchestrator asks.
 #include <csignal>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
 #include "agent/daemon/agent.h"
 #include "agent/daemon/agent_config.h"
+#include "agent/daemon/transfer_service.h"
+#include "agent/storage/registry.h"
 #include "common/log.h"
 
 namespace {
@@ -35,7 +38,8 @@ int main(int argc, char** argv) {
   app.add_option("--hypervisor", flags.hypervisor, "hypervisor driver: qemu or xen [qemu]");
   app.add_option("--failure-domain", flags.failure_domain, "failure domain (rack) of this host");
   app.add_option("--nic-mbps", flags.nic_mbps, "network bandwidth of this host [1000]");
-  app.add_option("--state-dir", flags.state_dir, "where the agent keeps its own state");
+  app.add_option("--state-dir", flags.state_dir,
+                 "where the agent keeps its own state [/var/lib/drover/agent-NAME]");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error [info]");
   CLI11_PARSE(app, argc, argv);
 
@@ -74,12 +78,50 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  // The storage driver: a "file" pool is a directory, an "lvm" pool a volume group.
+  drover::storage::StorageConfig storage_config;
+  std::string pool = config.pool_path;
   if (config.pool_kind == "file") {
-    options->facts.volumes = [path = config.pool_path] {
-      return drover::agent::ListDirectoryVolumes(path);
-    };
+    pool = "default";
+    storage_config.file_pools[pool] = std::filesystem::absolute(config.pool_path).string();
+  } else {
+    storage_config.enable_lvm = true;
+  }
+  auto registry = drover::storage::DriverRegistry::Create(storage_config);
+  if (!registry) {
+    std::fprintf(stderr, "drover-agent: %s\n", registry.error().ToString().c_str());
+    return 2;
+  }
+  auto driver = (*registry)->Get(config.pool_kind);
+  if (!driver) {
+    std::fprintf(stderr, "drover-agent: pool_kind: %s\n", driver.error().message().c_str());
+    return 2;
+  }
+  options->facts.volumes = [d = *driver, pool]() -> drover::Result<nlohmann::json> {
+    auto volumes = d->ListVolumes(pool);
+    if (!volumes) return drover::Err(volumes.error());
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& v : *volumes) {
+      if (v.snapshot) continue;  // snapshots are the agent's business, not guests' disks
+      list.push_back({{"name", v.name}, {"size_bytes", v.size_bytes}, {"used_bytes", v.used_bytes}});
+    }
+    return list;
+  };
+  auto keys = options->key;
+  std::string state_dir = options->state_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "drover-agent: state_dir %s: %s\n", state_dir.c_str(), ec.message().c_str());
+    return 2;
   }
   drover::agent::Agent agent(std::move(*options));
+  drover::agent::TransferService transfers(
+      {*driver, pool, keys, "127.0.0.1", state_dir},
+      [&agent](const std::string& type, nlohmann::json body) { agent.Post(type, std::move(body)); });
+  agent.Handle("agent.sync.receive", [&](const auto& m) { return transfers.Receive(m); });
+  agent.Handle("agent.sync.send", [&](const auto& m) { return transfers.Send(m); });
+  agent.Handle("agent.sync.cancel", [&](const auto& m) { return transfers.Cancel(m); });
   drover::Status s = agent.Run(g_stop);
   if (!s.ok()) {
     spdlog::error("{}", s.ToString());

@@ -6,6 +6,7 @@
 #include "orchestrator/cli/cluster_commands.h"
 #include "orchestrator/cli/keys_command.h"
 #include "orchestrator/cli/serve_command.h"
+#include "orchestrator/cli/sync_command.h"
 #ifdef DROVER_HAVE_PLANS
 #include "plans/cli/plan_command.h"
 #endif
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   drover::cli::AddServeCommand(app, &ctx);
   drover::cli::AddKeysCommand(app, &ctx);
   drover::cli::AddClusterCommands(app, &ctx);
+  drover::cli::AddSyncCommand(app, &ctx);
 #ifdef DROVER_HAVE_PLANS
   drover::cli::AddPlanCommand(
       app, [&ctx] { return drover::cli::LiveInventory(ctx); }, std::cout, std::cerr,

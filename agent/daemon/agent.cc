@@ -35,6 +35,20 @@ std::string Agent::NextId() {
   return prefix + std::to_string(++next_id_);
 }
 
+void Agent::Post(const std::string& type, nlohmann::json body) {
+  std::lock_guard lock(outbox_mu_);
+  outbox_.push_back(wire::MakeRequest(type, NextId(), std::move(body)));
+}
+
+void Agent::SendPosted() {
+  std::deque<wire::Message> ready;
+  {
+    std::lock_guard lock(outbox_mu_);
+    ready.swap(outbox_);
+  }
+  for (const auto& m : ready) Send(m);
+}
+
 void Agent::Send(const wire::Message& m) {
   Status s = socket_->Send(wire::Encode(m));
   if (!s.ok()) spdlog::debug("send {}: {}", m.type, s.message());
@@ -109,6 +123,7 @@ Status Agent::Run(const std::atomic<bool>& stop) {
         Connect();
         continue;
       }
+      SendPosted();
       if (now >= next_heartbeat_) {
         Send(wire::MakeRequest("heartbeat", NextId(), {{"seq", ++heartbeat_seq_}}));
         next_heartbeat_ = now + options_.heartbeat_interval;
@@ -117,7 +132,7 @@ Status Agent::Run(const std::atomic<bool>& stop) {
     auto wait = state_ == State::kOnline
                     ? std::chrono::duration_cast<milliseconds>(next_heartbeat_ - Clock::now())
                     : milliseconds(100);
-    auto frame = socket_->Receive(std::clamp(wait, milliseconds(1), milliseconds(200)));
+    auto frame = socket_->Receive(std::clamp(wait, milliseconds(1), milliseconds(50)));
     if (!frame) {
       spdlog::error("receive: {}", frame.error().ToString());
     } else if (*frame) {

@@ -17,7 +17,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -35,6 +37,7 @@ inline constexpr const char* kAgentVersion = "0.1.0";
 struct AgentOptions {
   std::string name;
   std::string orchestrator;      // endpoint, e.g. tcp://127.0.0.1:7400
+  std::string state_dir;         // transfers' resume points and hash caches
   std::string orchestrator_key;  // Z85 public key of the orchestrator
   wire::KeyPair key;
   std::chrono::milliseconds heartbeat_interval{1000};
@@ -53,6 +56,11 @@ class Agent {
   // agent.facts are built in).
   void Handle(const std::string& type, Handler handler) { handlers_[type] = std::move(handler); }
 
+  // Thread-safe: queues a request for the orchestrator (an event of a long
+  // operation running on a worker thread); the loop sends it within 50 ms
+  // while connected. Its id is assigned here.
+  void Post(const std::string& type, nlohmann::json body);
+
   // Runs until `stop` is true. Returns an error only when the agent cannot
   // run at all (its facts cannot be collected at start).
   Status Run(const std::atomic<bool>& stop);
@@ -67,6 +75,7 @@ class Agent {
   void OnRequest(const wire::Message& m);
   void Send(const wire::Message& m);
   std::string NextId();
+  void SendPosted();
 
   AgentOptions options_;
   std::map<std::string, Handler> handlers_;
@@ -74,7 +83,9 @@ class Agent {
   State state_ = State::kConnecting;
   wire::DuplicateGuard duplicates_;
   std::string register_id_;
-  uint64_t next_id_ = 0;
+  std::atomic<uint64_t> next_id_{0};
+  std::mutex outbox_mu_;
+  std::deque<wire::Message> outbox_;  // GUARDED_BY(outbox_mu_)
   int64_t heartbeat_seq_ = 0;
   std::chrono::steady_clock::time_point last_heard_, next_heartbeat_, register_sent_;
   bool warned_refused_ = false;

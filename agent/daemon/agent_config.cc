@@ -60,6 +60,7 @@ Result<AgentOptions> ResolveAgentOptions(const AgentConfig& c) {
   ASSIGN_OR_RETURN(o.key, wire::LoadKeyPair(c.key));
   ASSIGN_OR_RETURN(o.orchestrator_key, wire::LoadPublicKey(c.orchestrator_key));
   o.orchestrator = c.orchestrator;
+  o.state_dir = c.state_dir.empty() ? "/var/lib/drover/agent-" + o.name : c.state_dir;
   o.heartbeat_interval = std::chrono::milliseconds(c.heartbeat_ms);
   o.orchestrator_timeout = std::chrono::milliseconds(c.orchestrator_timeout_ms);
   o.facts.pool_kind = c.pool_kind;

@@ -4,22 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 
 namespace drover::agent {
-
-Result<nlohmann::json> ListDirectoryVolumes(const std::string& path) {
-  std::error_code ec;
-  nlohmann::json volumes = nlohmann::json::array();
-  for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-    if (!entry.is_regular_file(ec)) continue;
-    std::string name = entry.path().filename().string();
-    if (name.empty() || name[0] == '.') continue;  // our own temporary files
-    volumes.push_back({{"name", name}, {"size_bytes", entry.file_size(ec)}});
-  }
-  if (ec) return Err(IoError("pool " + path + ": " + ec.message()));
-  return volumes;
-}
 
 Result<nlohmann::json> CollectHostFacts(const FactsSources& sources) {
   long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);

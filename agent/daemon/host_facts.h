@@ -29,7 +29,4 @@ struct FactsSources {
 // which part (pool, guests) could not be read.
 Result<nlohmann::json> CollectHostFacts(const FactsSources& sources);
 
-// Volumes of a directory pool: its regular files.
-Result<nlohmann::json> ListDirectoryVolumes(const std::string& path);
-
 }  // namespace drover::agent

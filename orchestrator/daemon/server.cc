@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "common/random_id.h"
 #include "common/wire/codec.h"
 #include "common/wire/protocol.h"
 #include "orchestrator/daemon/live_inventory.h"
@@ -154,6 +155,17 @@ void Server::OnInbound(const wire::Inbound& in) {
 
 void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m) {
   if (m.type == "register") return OnRegister(in, m);
+  if (m.type == "transfer.event") {
+    AgentEntry* agent = agents_.FindByKey(in.public_key);
+    Status s = agent == nullptr ? NotFound("this agent has not registered")
+                                : transfers_.OnEvent(agent->name, m.body);
+    if (!s.ok()) {
+      spdlog::warn("refused transfer.event from {}: {}", Short(in.public_key), s.message());
+      return SendError(in, m.id, s);
+    }
+    agents_.Heard(in.public_key, in.routing_id, Clock::now());
+    return SendMessage(in.routing_id, wire::MakeReply(m, NextId(), nlohmann::json::object()));
+  }
   // heartbeat
   if (!agents_.Heard(in.public_key, in.routing_id, Clock::now())) {
     SendError(in, m.id, NotFound("this agent has not registered: register first"));
@@ -206,6 +218,13 @@ void Server::OnOperatorMessage(const wire::Inbound& in, const wire::Message& m) 
       return reply(Err(InvalidArgument("op.ping: count must be 1..100000, timeout_ms > 0")));
     }
     return Ping(m.body["host"], count, timeout, reply);
+  }
+  if (m.type == "op.sync") return StartSync(m.body, reply);
+  if (m.type == "op.transfer") {
+    Transfer* t = transfers_.Find(m.body["transfer"]);
+    if (t == nullptr) return reply(Err(NotFound("transfer " + m.body["transfer"].get<std::string>() +
+                                                " is not known")));
+    return reply(t->ToJson());
   }
   RefreshFacts([this, type = m.type, reply] {
     if (type == "op.hosts") return reply(HostsTable());
@@ -292,6 +311,76 @@ void Server::Ping(const std::string& host, int count, std::chrono::milliseconds 
              });
   };
   (*next)();
+}
+
+Result<uint64_t> Server::VolumeSize(const std::string& host, const std::string& volume) {
+  AgentEntry* agent = agents_.FindByName(host);
+  if (agent == nullptr) return Err(NotFound("host '" + host + "' is not known"));
+  if (!agent->online) return Err(Unavailable("host '" + host + "' is unreachable"));
+  for (const auto& v : agent->facts.value("volumes", nlohmann::json::array())) {
+    if (v.value("name", "") == volume) return v.value("size_bytes", uint64_t{0});
+  }
+  return Err(NotFound("host " + host + " has no volume '" + volume + "'"));
+}
+
+void Server::StartSync(const nlohmann::json& r, Reply done) {
+  std::string src = r["source_host"], dst = r["dest_host"];
+  std::string src_volume = r["source_volume"], dst_volume = r["dest_volume"];
+  if (src == dst && src_volume == dst_volume) {
+    return done(Err(InvalidArgument("sync: source and destination are the same volume")));
+  }
+  auto id = RandomHex(6);
+  auto ticket = RandomHex(32);
+  if (!id || !ticket) return done(Err(Internal("no random numbers for a ticket")));
+  // The facts may be old: ask the source for fresh ones before sizing.
+  RefreshFacts([=, this] {
+    auto size = VolumeSize(src, src_volume);
+    if (!size) return done(Err(size.error()));
+    AgentEntry* dest_agent = agents_.FindByName(dst);
+    AgentEntry* source_agent = agents_.FindByName(src);
+    if (dest_agent == nullptr || !dest_agent->online) {
+      return done(Err(Unavailable("host '" + dst + "' is not connected")));
+    }
+    std::string transfer_id = "t-" + *id;
+    Transfer t;
+    t.id = transfer_id;
+    t.source_host = src;
+    t.source_volume = src_volume;
+    t.dest_host = dst;
+    t.dest_volume = dst_volume;
+    t.volume_bytes = *size;
+    transfers_.Add(std::move(t));
+    nlohmann::json receive = {{"transfer", transfer_id}, {"ticket", *ticket},
+                              {"source_key", source_agent->public_key},
+                              {"volume", dst_volume}, {"size_bytes", *size}};
+    AskAgent(dst, "agent.sync.receive", receive, options_.request_timeout,
+             [=, this](Result<nlohmann::json> bound) {
+               if (!bound) {
+                 transfers_.Fail(transfer_id, bound.error().message());
+                 return done(Err(bound.error().WithContext("destination " + dst)));
+               }
+               nlohmann::json send = {{"transfer", transfer_id}, {"ticket", *ticket},
+                                      {"endpoint", bound->value("endpoint", "")},
+                                      {"server_key", bound->value("public_key", "")},
+                                      {"volume", src_volume}};
+               if (r.contains("bandwidth_bytes_per_s")) {
+                 send["bandwidth_bytes_per_s"] = r["bandwidth_bytes_per_s"];
+               }
+               AskAgent(src, "agent.sync.send", send, options_.request_timeout,
+                        [=, this](Result<nlohmann::json> sending) {
+                          if (!sending) {
+                            transfers_.Fail(transfer_id, sending.error().message());
+                            AskAgent(dst, "agent.sync.cancel", {{"transfer", transfer_id}},
+                                     options_.request_timeout, [](Result<nlohmann::json>) {});
+                            return done(Err(sending.error().WithContext("source " + src)));
+                          }
+                          spdlog::info("transfer {}: {}:{} -> {}:{} started", transfer_id, src,
+                                       src_volume, dst, dst_volume);
+                          done(nlohmann::json{{"transfer", transfer_id},
+                                              {"volume_bytes", *size}});
+                        });
+             });
+  });
 }
 
 nlohmann::json Server::HostsTable() {

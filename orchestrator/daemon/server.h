@@ -25,6 +25,7 @@
 #include "common/wire/transport.h"
 #include "orchestrator/daemon/agent_registry.h"
 #include "orchestrator/daemon/pending_requests.h"
+#include "orchestrator/daemon/transfers.h"
 #include "orchestrator/state/database.h"
 #include "orchestrator/state/inventory_store.h"
 #include "orchestrator/state/key_store.h"
@@ -65,6 +66,9 @@ class Server {
   // Asks every online agent for its facts, then calls `done`.
   void RefreshFacts(std::function<void()> done);
   void Ping(const std::string& host, int count, std::chrono::milliseconds timeout, Reply done);
+  // op.sync: the destination binds and receives, then the source sends.
+  void StartSync(const nlohmann::json& request, Reply done);
+  Result<uint64_t> VolumeSize(const std::string& host, const std::string& volume);
 
   nlohmann::json HostsTable();
   nlohmann::json GuestsTable();
@@ -83,6 +87,7 @@ class Server {
   std::set<std::string> refused_;  // keys already warned about
   AgentRegistry agents_;
   PendingRequests pending_;
+  TransferTable transfers_;
   wire::DuplicateGuard duplicates_;
   uint64_t next_id_ = 0;
   Clock::time_point last_tick_{};
