@@ -132,21 +132,16 @@ Result<std::optional<std::vector<ByteRange>>> FileDriver::ChangedRanges(const st
                                                                         const std::string& to) {
   ASSIGN_OR_RETURN(std::string a, Path(pool, from));
   ASSIGN_OR_RETURN(std::string b, Path(pool, to));
-  int fd = ::open(a.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Err(ErrnoStatus("open " + a, errno));
-  auto extents = ReadExtents(fd);
-  ::close(fd);
-  if (!extents && extents.error().code() == Code::kInvalidArgument) {
+  // A snapshot made by copying shares no blocks: physical placement then
+  // says nothing about what changed.
+  if (IsMarkedCopy(a) || IsMarkedCopy(b)) return std::optional<std::vector<ByteRange>>();
+  auto ranges = ChangedRangesBetweenReflinks(a, b);
+  if (!ranges && ranges.error().code() == Code::kInvalidArgument &&
+      ranges.error().message().find("FIEMAP") != std::string::npos) {
     return std::optional<std::vector<ByteRange>>();  // no FIEMAP here: the sync hashes
   }
-  if (!extents) return Err(extents.error());
-  // A snapshot that shares nothing was copied, not cloned (or every block
-  // was rewritten): physical extents then say nothing about changes.
-  bool any_shared = std::any_of(extents->begin(), extents->end(),
-                                [](const Extent& e) { return e.shared; });
-  if (!any_shared) return std::optional<std::vector<ByteRange>>();
-  ASSIGN_OR_RETURN(auto ranges, ChangedRangesBetweenReflinks(a, b));
-  return std::optional<std::vector<ByteRange>>(std::move(ranges));
+  if (!ranges) return Err(ranges.error());
+  return std::optional<std::vector<ByteRange>>(std::move(*ranges));
 }
 
 }  // namespace drover::storage

@@ -3,7 +3,8 @@
 // (a full copy, with a warning, where the file system cannot reflink).
 // Changed ranges come from comparing FIEMAP physical extents, which works
 // between two snapshots and between a snapshot and its live volume, as long
-// as the snapshot was a reflink; for copied snapshots the answer is nullopt.
+// as the snapshot was a reflink; for copied snapshots (marked with an
+// extended attribute) and file systems without FIEMAP the answer is nullopt.
 // Pools are named at construction (name → directory). See storage_driver.h
 // for the general contract; thread-safe.
 #pragma once

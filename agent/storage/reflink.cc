@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +49,7 @@ Result<bool> CloneFile(const std::string& src, const std::string& dst) {
       struct stat st;
       s = ::fstat(in, &st) == 0 ? CopyAll(in, out, static_cast<uint64_t>(st.st_size))
                                 : ErrnoStatus("fstat " + src, errno);
+      if (s.ok()) (void)::fsetxattr(out, kCopyMarker, "1", 1, 0);
     } else {
       s = ErrnoStatus("FICLONE " + src + " -> " + dst, err);
     }
@@ -60,6 +62,11 @@ Result<bool> CloneFile(const std::string& src, const std::string& dst) {
     return Err(s);
   }
   return shared;
+}
+
+bool IsMarkedCopy(const std::string& path) {
+  char v;
+  return ::getxattr(path.c_str(), kCopyMarker, &v, 1) >= 0;
 }
 
 }  // namespace drover::storage
