@@ -33,6 +33,8 @@ const std::vector<MessageSpec>& Specs() {
         {"dest_host", kString, true}, {"dest_volume", kString, true},
         {"bandwidth_bytes_per_s", kInteger, false}}},
       {"op.transfer", Sender::kOperator, {{"transfer", kString, true}}},
+      {"op.job", Sender::kOperator, {{"job", kString, true}}},
+      {"op.job.cancel", Sender::kOperator, {{"job", kString, true}}},
       {"op.ping", Sender::kOperator,
        {{"host", kString, true}, {"count", kInteger, false}, {"timeout_ms", kInteger, false}}},
       // answers, from anyone

@@ -151,10 +151,12 @@ Result<std::optional<Inbound>> ServerSocket::Receive(std::chrono::milliseconds t
   if (auto queued = TakeQueued()) return queued;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    zmq_pollitem_t items[] = {{router_, 0, ZMQ_POLLIN, 0}, {zap_, 0, ZMQ_POLLIN, 0}};
+    zmq_pollitem_t items[] = {{router_, 0, ZMQ_POLLIN, 0},
+                              {zap_, 0, ZMQ_POLLIN, 0},
+                              {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    int rc = zmq_poll(items, 2, std::max<long>(0, left.count()));
+    int rc = zmq_poll(items, wake_fd_ >= 0 ? 3 : 2, std::max<long>(0, left.count()));
     if (rc < 0) {
       if (zmq_errno() == EINTR) return std::optional<Inbound>();
       return Err(ZmqError("poll"));
@@ -163,6 +165,7 @@ Result<std::optional<Inbound>> ServerSocket::Receive(std::chrono::milliseconds t
     if (items[0].revents & ZMQ_POLLIN) {
       if (auto in = TakeQueued()) return in;
     }
+    if (wake_fd_ >= 0 && (items[2].revents & ZMQ_POLLIN)) return std::optional<Inbound>();
     if (rc == 0 || std::chrono::steady_clock::now() >= deadline) return std::optional<Inbound>();
   }
 }

@@ -53,6 +53,10 @@ class ServerSocket {
   // full: the message is dropped and the caller decides what that means.
   Status Send(const std::string& routing_id, const std::string& payload);
 
+  // Also wakes Receive when `fd` becomes readable (Receive then returns
+  // nullopt, as on a timeout). The caller owns the fd and drains it.
+  void WakeOn(int fd) { wake_fd_ = fd; }
+
   // The endpoint actually bound (resolves a port 0 / wildcard bind).
   std::string endpoint() const;
 
@@ -65,6 +69,7 @@ class ServerSocket {
   void* router_ = nullptr;
   void* zap_ = nullptr;
   AdmitFn admit_;
+  int wake_fd_ = -1;
 };
 
 class ClientSocket {

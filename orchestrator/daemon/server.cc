@@ -1,6 +1,8 @@
 #include "orchestrator/daemon/server.h"
 
 #include <algorithm>
+#include <future>
+#include <thread>
 #include <ctime>
 #include <regex>
 #include <set>
@@ -49,6 +51,7 @@ Status Server::Run(const std::atomic<bool>& stop) {
   auto socket = wire::ServerSocket::Bind(options_.listen, options_.key, admit);
   if (!socket) return socket.error();
   socket_ = std::move(*socket);
+  socket_->WakeOn(tasks_.fd());
   spdlog::info("serving on {} with key {}", socket_->endpoint(), options_.key.public_z85);
   while (!stop.load()) {
     auto in = socket_->Receive(kTickEvery);
@@ -57,6 +60,7 @@ Status Server::Run(const std::atomic<bool>& stop) {
     } else if (*in) {
       OnInbound(**in);
     }
+    tasks_.RunPosted();
     if (Clock::now() - last_tick_ >= kTickEvery) Tick();
   }
   spdlog::info("stopped");
@@ -220,6 +224,17 @@ void Server::OnOperatorMessage(const wire::Inbound& in, const wire::Message& m) 
     return Ping(m.body["host"], count, timeout, reply);
   }
   if (m.type == "op.sync") return StartSync(m.body, reply);
+  if (m.type == "op.job") return reply(jobs_.Status(m.body["job"]));
+  if (m.type == "op.job.cancel") {
+    Status s = jobs_.Cancel(m.body["job"]);
+    return s.ok() ? reply(nlohmann::json{{"cancelling", m.body["job"]}}) : reply(Err(s));
+  }
+  if (auto factory = job_factories_.find(m.type); factory != job_factories_.end()) {
+    auto fn = factory->second.second(m.body, *this);
+    if (!fn) return reply(Err(fn.error()));
+    std::string id = jobs_.Start(factory->second.first, m.body.dump(), std::move(*fn));
+    return reply(nlohmann::json{{"job", id}});
+  }
   if (m.type == "op.transfer") {
     Transfer* t = transfers_.Find(m.body["transfer"]);
     if (t == nullptr) return reply(Err(NotFound("transfer " + m.body["transfer"].get<std::string>() +
@@ -381,6 +396,88 @@ void Server::StartSync(const nlohmann::json& r, Reply done) {
                         });
              });
   });
+}
+
+namespace {
+
+// Runs `start(done)` on the loop and waits for `done`'s value. The promise is
+// shared so that a late answer after a timeout finds it still alive.
+template <typename T>
+Result<T> OnLoop(LoopTasks& tasks, std::chrono::milliseconds wait,
+                 std::function<void(std::function<void(Result<T>)>)> start) {
+  auto promise = std::make_shared<std::promise<Result<T>>>();
+  auto future = promise->get_future();
+  tasks.Post([promise, start = std::move(start)] {
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    start([promise, once](Result<T> r) {
+      if (!once->exchange(true)) promise->set_value(std::move(r));
+    });
+  });
+  if (future.wait_for(wait) != std::future_status::ready) {
+    return Err(Timeout("the orchestrator loop did not answer within " +
+                       std::to_string(wait.count()) + " ms"));
+  }
+  return future.get();
+}
+
+}  // namespace
+
+void Server::RegisterJob(const std::string& type, const std::string& kind, JobFactory make) {
+  job_factories_[type] = {kind, std::move(make)};
+}
+
+Result<nlohmann::json> Server::Call(const std::string& host, const std::string& type,
+                                    nlohmann::json body, std::chrono::milliseconds timeout) {
+  return OnLoop<nlohmann::json>(
+      tasks_, timeout + std::chrono::seconds(2),
+      [=, this](std::function<void(Result<nlohmann::json>)> done) {
+        AskAgent(host, type, body, timeout, std::move(done));
+      });
+}
+
+Result<HostView> Server::Host(const std::string& host) {
+  return OnLoop<HostView>(tasks_, std::chrono::seconds(5),
+                          [=, this](std::function<void(Result<HostView>)> done) {
+                            AgentEntry* a = agents_.FindByName(host);
+                            if (a == nullptr) return done(Err(NotFound("host '" + host +
+                                                                       "' is not known")));
+                            done(HostView{a->name, a->public_key, a->online, a->facts});
+                          });
+}
+
+Result<nlohmann::json> Server::Sync(const SyncRequest& r,
+                                    const std::function<void(const nlohmann::json&)>& progress,
+                                    const std::atomic<bool>* cancel) {
+  nlohmann::json request = {{"source_host", r.source_host}, {"source_volume", r.source_volume},
+                            {"dest_host", r.dest_host}, {"dest_volume", r.dest_volume}};
+  if (r.bandwidth_bytes_per_s > 0) request["bandwidth_bytes_per_s"] = r.bandwidth_bytes_per_s;
+  ASSIGN_OR_RETURN(nlohmann::json started,
+                   OnLoop<nlohmann::json>(tasks_, options_.request_timeout * 3,
+                                          [=, this](std::function<void(Result<nlohmann::json>)> d) {
+                                            StartSync(request, std::move(d));
+                                          }));
+  std::string id = started["transfer"];
+  for (;;) {
+    ASSIGN_OR_RETURN(nlohmann::json t,
+                     OnLoop<nlohmann::json>(tasks_, std::chrono::seconds(5),
+                                            [=, this](std::function<void(Result<nlohmann::json>)> d) {
+                                              Transfer* t = transfers_.Find(id);
+                                              if (t == nullptr) return d(Err(NotFound(id)));
+                                              d(t->ToJson());
+                                            }));
+    std::string state = t.value("state", "");
+    if (state == "done") return t;
+    if (state == "failed") return Err(Aborted("transfer " + id + ": " + t.value("error", "?")));
+    if (progress) progress(t);
+    if (cancel != nullptr && cancel->load()) {
+      for (const auto& host : {r.source_host, r.dest_host}) {
+        (void)Call(host, "agent.sync.cancel", {{"transfer", id}}, options_.request_timeout);
+      }
+      tasks_.Post([this, id] { transfers_.Fail(id, "cancelled"); });
+      return Err(Aborted("transfer " + id + " cancelled"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 nlohmann::json Server::HostsTable() {

@@ -23,7 +23,10 @@
 #include "common/wire/keys.h"
 #include "common/wire/message.h"
 #include "common/wire/transport.h"
+#include "orchestrator/daemon/agent_client.h"
 #include "orchestrator/daemon/agent_registry.h"
+#include "orchestrator/daemon/jobs.h"
+#include "orchestrator/daemon/loop_tasks.h"
 #include "orchestrator/daemon/pending_requests.h"
 #include "orchestrator/daemon/transfers.h"
 #include "orchestrator/state/database.h"
@@ -41,10 +44,25 @@ struct ServerOptions {
   size_t max_message_bytes = 1 << 20;
 };
 
-class Server {
+class Server : public AgentClient {
  public:
   // `db` must outlive the server.
   Server(ServerOptions options, state::Database* db);
+
+  // AgentClient, for threads other than the loop's (calling these from the
+  // loop thread would wait for itself).
+  Result<nlohmann::json> Call(const std::string& host, const std::string& type,
+                              nlohmann::json body, std::chrono::milliseconds timeout) override;
+  Result<HostView> Host(const std::string& host) override;
+  Result<nlohmann::json> Sync(const SyncRequest& request,
+                              const std::function<void(const nlohmann::json&)>& progress,
+                              const std::atomic<bool>* cancel) override;
+
+  // Makes an operator request type start a job: `make` checks the request
+  // body and returns the job's function (or an error for the operator).
+  // Call before Run. The type must be in protocol.cc with Sender::kOperator.
+  using JobFactory = std::function<Result<JobFn>(const nlohmann::json& body, AgentClient& agents)>;
+  void RegisterJob(const std::string& type, const std::string& kind, JobFactory make);
 
   // Binds and serves until `stop` becomes true. Returns a Status only for a
   // failure to start (cannot bind, unreadable database).
@@ -88,6 +106,10 @@ class Server {
   AgentRegistry agents_;
   PendingRequests pending_;
   TransferTable transfers_;
+  LoopTasks tasks_;
+  std::map<std::string, std::pair<std::string, JobFactory>> job_factories_;
+  // Last member: its destructor cancels and joins jobs while all else lives.
+  JobTable jobs_;
   wire::DuplicateGuard duplicates_;
   uint64_t next_id_ = 0;
   Clock::time_point last_tick_{};
