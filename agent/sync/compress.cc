@@ -6,10 +6,29 @@
 
 namespace drover::sync {
 
+namespace {
+
+// Random or already-compressed data shows almost every byte value in a
+// small sample; zstd would spend its time to gain nothing. Only the choice
+// of raw versus packed depends on this guess, never the bytes delivered.
+bool LooksIncompressible(std::span<const uint8_t> raw) {
+  constexpr size_t kSample = 512;
+  if (raw.size() < 2 * kSample) return false;
+  bool seen[256] = {};
+  int distinct = 0;
+  for (size_t i = 0; i < kSample; ++i) {
+    uint8_t b = raw[i * (raw.size() / kSample)];
+    if (!seen[b]) seen[b] = true, ++distinct;
+  }
+  return distinct > 200;  // uniform random bytes give about 222
+}
+
+}  // namespace
+
 Packed Compress(std::span<const uint8_t> raw, int level) {
   Packed p;
   p.raw_len = static_cast<uint32_t>(raw.size());
-  if (raw.size() >= 64) {
+  if (raw.size() >= 64 && !LooksIncompressible(raw)) {
     p.bytes.resize(ZSTD_compressBound(raw.size()));
     size_t n = ZSTD_compress(p.bytes.data(), p.bytes.size(), raw.data(), raw.size(), level);
     if (!ZSTD_isError(n) && n < raw.size()) {

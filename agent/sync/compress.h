@@ -1,7 +1,8 @@
 // Literal data compression on the wire: the only file that includes <zstd.h>.
 //
 // Compress keeps whichever is smaller, the zstd frame or the raw bytes, and
-// says which. Decompress refuses output larger than `max_len` (a hostile or
+// says which; data whose sample shows nearly every byte value is sent raw
+// without trying. Decompress refuses output larger than `max_len` (a hostile or
 // corrupted frame cannot make us allocate without bound). Thread-safe.
 #pragma once
 
