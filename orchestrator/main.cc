@@ -7,9 +7,7 @@
 #include "orchestrator/cli/keys_command.h"
 #include "orchestrator/cli/serve_command.h"
 #include "orchestrator/cli/sync_command.h"
-#ifdef DROVER_HAVE_PLANS
 #include "plans/cli/plan_command.h"
-#endif
 
 int main(int argc, char** argv) {
   drover::cli::CliContext ctx;
@@ -21,11 +19,15 @@ int main(int argc, char** argv) {
   drover::cli::AddKeysCommand(app, &ctx);
   drover::cli::AddClusterCommands(app, &ctx);
   drover::cli::AddSyncCommand(app, &ctx);
-#ifdef DROVER_HAVE_PLANS
   drover::cli::AddPlanCommand(
-      app, [&ctx] { return drover::cli::LiveInventory(ctx); }, std::cout, std::cerr,
-      &ctx.exit_code);
-#endif
+      app,
+      [&app, &ctx]() -> drover::Result<nlohmann::json> {
+        // Planning on the live inventory: the config file names the daemon.
+        drover::Status s = drover::cli::ResolveGlobalOptions(app, &ctx);
+        if (!s.ok()) return drover::Err(s);
+        return drover::cli::LiveInventory(ctx);
+      },
+      std::cout, std::cerr, &ctx.exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
