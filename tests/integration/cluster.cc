@@ -174,7 +174,8 @@ void Cluster::StartAgent(const std::string& name, std::vector<std::string> extra
   std::vector<std::string> argv = {agent_binary(), "--name", name, "--key",
                                    dir_ + "/" + name + ".key", "--orchestrator", endpoint_,
                                    "--orchestrator-key", dir_ + "/orchestrator.pub",
-                                   "--pool-path", dir_ + "/pool-" + name};
+                                   "--pool-path", dir_ + "/pool-" + name, "--state-dir",
+                                   dir_ + "/state-" + name};
   argv.insert(argv.end(), extra.begin(), extra.end());
   agents_[name] = StartProcess(argv, dir_ + "/" + name + ".log");
 }
