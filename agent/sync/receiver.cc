@@ -12,6 +12,7 @@
 #include "agent/sync/data_channel.h"
 #include "agent/sync/discover.h"
 #include "agent/sync/encode.h"
+#include "agent/sync/hash_scan.h"
 #include "agent/sync/io.h"
 #include "agent/sync/message.h"
 #include "agent/sync/rate_limiter.h"
@@ -155,6 +156,7 @@ class Receiver::Session {
     if (auto p = resume_.Load(o_.target_path);
         p && p->source_id == source_id_ && p->size == h.size && p->chunk_size == h.chunk_size) {
       resume_chunk_ = std::min(p->next_chunk, layout_.chunk_count());
+      resume_prefix_ = p->prefix_digest;
     }
     report_.resumed_from_chunk = resume_chunk_;
     watermark_saved_ = resume_chunk_;
@@ -304,6 +306,26 @@ class Receiver::Session {
     return Send(Request{chunk, BlockDigests(*old, layout_.block_size)});
   }
 
+  std::string PrefixDigest(uint64_t n) const {
+    return HashDigestList(std::span<const Digest>(src_.data(), n)).Hex();
+  }
+
+  // Once the source's digests cover the resume point: do they match the ones
+  // the point was saved with? If not (a source_id reused for other content),
+  // hash our own chunks below the point and compare everything.
+  Status CheckResumePrefix() {
+    if (resume_checked_ || src_known_ < resume_chunk_) return Status::Ok();
+    resume_checked_ = true;
+    if (resume_chunk_ == 0 || PrefixDigest(resume_chunk_) == resume_prefix_) return Status::Ok();
+    std::vector<uint64_t> below;
+    for (uint64_t c = 0; c < resume_chunk_; ++c) below.push_back(c);
+    RETURN_STATUS_IF_ERROR(HashSomeChunks(fd_.get(), layout_, below, *dst_, o_.hash_threads, &stop_));
+    resume_chunk_ = 0;
+    report_.resumed_from_chunk = 0;
+    watermark_saved_ = 0;
+    return Status::Ok();
+  }
+
   // Compares what both sides know and keeps `window_chunks` requests in flight.
   Status Pump() {
     if (!dst_) {
@@ -317,6 +339,8 @@ class Receiver::Session {
       report_.discovery = MethodName(d->method);
       Report(Phase::kTransfer);
     }
+    RETURN_STATUS_IF_ERROR(CheckResumePrefix());
+    if (!resume_checked_) return Status::Ok();
     // Requests go out in batches of a quarter window, so that several
     // batches are in flight and neither side waits for the other.
     const size_t batch_max = std::max<uint32_t>(1, o_.window_chunks / 4);
@@ -367,7 +391,8 @@ class Receiver::Session {
     last_save_ = Clock::now();
     if (::fdatasync(fd_.get()) != 0) return WriteError(ErrnoStatus("fdatasync", errno), w);
     RETURN_STATUS_IF_ERROR(resume_.Save(o_.target_path,
-                                        ResumePoint{source_id_, layout_.size, layout_.chunk_size, w}));
+                                        ResumePoint{source_id_, layout_.size, layout_.chunk_size, w,
+                                                    PrefixDigest(w)}));
     watermark_saved_ = w;
     return Status::Ok();
   }
@@ -412,7 +437,8 @@ class Receiver::Session {
   UniqueFd fd_;
   std::unique_ptr<DataServer> server_;
   std::string peer_, source_id_;
-  bool source_change_list_ = false, dst_from_cache_ = false;
+  bool source_change_list_ = false, dst_from_cache_ = false, resume_checked_ = false;
+  std::string resume_prefix_;
   bool ticket_spent_ = false, session_open_ = false, hashes_end_ = false, finished_ = false;
   uint64_t refused_hellos_ = 0, unflushed_ = 0;
   Layout layout_;

@@ -29,6 +29,7 @@ std::optional<ResumePoint> ResumeStore::Load(const std::string& target_path) con
   p.size = j.value("size", uint64_t{0});
   p.chunk_size = j.value("chunk_size", uint32_t{0});
   p.next_chunk = j.value("next_chunk", uint64_t{0});
+  p.prefix_digest = j.value("prefix_digest", "");
   return p;
 }
 
@@ -37,7 +38,8 @@ Status ResumeStore::Save(const std::string& target_path, const ResumePoint& poin
   RETURN_STATUS_IF_ERROR(MakeDirs(dir_));
   nlohmann::json j = {{"version", 1},           {"target", target_path},
                       {"source_id", point.source_id}, {"size", point.size},
-                      {"chunk_size", point.chunk_size}, {"next_chunk", point.next_chunk}};
+                      {"chunk_size", point.chunk_size}, {"next_chunk", point.next_chunk},
+                      {"prefix_digest", point.prefix_digest}};
   std::string text = j.dump() + "\n";
   return WriteFileAtomic(PathFor(target_path),
                          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()),

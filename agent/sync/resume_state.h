@@ -21,6 +21,10 @@ struct ResumePoint {
   uint64_t size = 0;
   uint32_t chunk_size = 0;
   uint64_t next_chunk = 0;
+  // Hex XXH3-128 over the source's chunk digests [0, next_chunk): a resumed
+  // session checks it, so a source_id reused for other content cannot make
+  // the destination skip chunks that differ.
+  std::string prefix_digest;
 };
 
 class ResumeStore {

@@ -4,6 +4,8 @@
 #include <rapidcheck/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "agent/sync/hash_cache.h"
@@ -41,7 +43,7 @@ void MutateVolume(std::vector<uint8_t>& v, std::mt19937_64& rng) {
 RC_GTEST_PROP(SyncProperty, DestinationEndsEqualToSourceOverTwoRounds, ()) {
   ScratchDir dir;
   std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
-  const uint64_t size = *rc::gen::inRange<uint64_t>(1, 3 * 1024 * 1024);
+  const uint64_t size = *rc::gen::inRange<uint64_t>(1, 1536 * 1024);
   std::vector<uint8_t> src(size);
   testing::FillRandom(src, 0, size, rng);
   const bool has_old_copy = *rc::gen::arbitrary<bool>();
@@ -151,6 +153,51 @@ TEST(SyncEngineTest, ChangeListAgainstADifferentDestinationFallsBackToBlockCompa
   EXPECT_EQ(r.receiver->discovery, "cache");
   EXPECT_EQ(r.receiver->chunks_resent, 2u);  // chunks 3 and 9
   EXPECT_EQ(ReadAll(dir / "dst"), next);
+}
+
+// A resume point belongs to the content it was saved for: a source_id
+// reused for another snapshot must not make the destination skip chunks.
+TEST(SyncEngineTest, ResumePointOfOtherContentUnderTheSameSourceIdIsNotTrusted) {
+  ScratchDir dir;
+  std::mt19937_64 rng(8);
+  std::vector<uint8_t> src(4 << 20);
+  testing::FillRandom(src, 0, src.size(), rng);
+  WriteAll(dir / "src", src);
+  WriteAll(dir / "dst", {});
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    for (int i = 0; i < 1000 && !cancel; ++i) {
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(dir / "state", ec)) {
+        if (e.path().extension() != ".resume") continue;
+        auto bytes = ReadAll(e.path());
+        auto j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+        if (j.is_object() && j.value("next_chunk", uint64_t{0}) > 0) cancel = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  auto first = SyncFiles(dir / "src", dir / "dst", dir / "state",
+                         [](SenderOptions& s) {
+                           s.source_id = "pool/vol";
+                           s.bandwidth_bytes_per_s = 2 << 20;
+                         },
+                         [&](ReceiverOptions& r) {
+                           r.cancel = &cancel;
+                           r.resume_interval = std::chrono::milliseconds(10);
+                         });
+  cancel = true;
+  canceller.join();
+  ASSERT_FALSE(first.receiver);
+  EXPECT_EQ(first.receiver.error().code(), Code::kAborted);
+  testing::FillRandom(src, 0, 256 * 1024, rng);  // other content, same source_id
+  WriteAll(dir / "src", src);
+  auto second = SyncFiles(dir / "src", dir / "dst", dir / "state",
+                          [](SenderOptions& s) { s.source_id = "pool/vol"; });
+  ASSERT_TRUE(second.sender) << second.sender.error().ToString();
+  ASSERT_TRUE(second.receiver) << second.receiver.error().ToString();
+  EXPECT_EQ(second.receiver->resumed_from_chunk, 0u);
+  EXPECT_EQ(ReadAll(dir / "dst"), src);
 }
 
 TEST(SyncEngineTest, CorruptedChunkOnTheWireIsDetectedAndSentAgain) {
