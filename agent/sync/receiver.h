@@ -18,7 +18,10 @@
 //    the spans that changed are written, so reflinked targets stay shared). The
 //    resume point (see resume_state.h) advances behind fdatasync, so a
 //    restarted sync of the same source snapshot starts at the last verified
-//    chunk. Success means the destination's content hash equals the source's.
+//    chunk; the point records a digest of the source's chunk digests below
+//    it, so a source_id reused for other content starts over instead of
+//    skipping chunks. Success means the destination's content hash equals
+//    the source's.
 //  * Out of space (ENOSPC) and other write errors end the sync with an
 //    IoError naming the target; the source is never written.
 // Run() blocks; call it once, from one thread; `cancel` stops it within ~50 ms.
