@@ -7,7 +7,9 @@
 
 #include "agent/daemon/agent.h"
 #include "agent/daemon/agent_config.h"
+#include "agent/daemon/guest_service.h"
 #include "agent/daemon/transfer_service.h"
+#include "agent/hypervisor/registry.h"
 #include "agent/storage/registry.h"
 #include "common/log.h"
 
@@ -41,6 +43,10 @@ int main(int argc, char** argv) {
   app.add_option("--state-dir", flags.state_dir,
                  "where the agent keeps its own state [/var/lib/drover/agent-NAME]");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error [info]");
+  std::string run_root, qemu_accel = "tcg";
+  app.add_option("--run-root", run_root,
+                 "directory with one run directory per guest [<state-dir>/guests]");
+  app.add_option("--qemu-accel", qemu_accel, "QEMU accelerator: tcg or kvm [tcg]");
   CLI11_PARSE(app, argc, argv);
 
   if (!config_file.empty()) {
@@ -115,7 +121,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "drover-agent: state_dir %s: %s\n", state_dir.c_str(), ec.message().c_str());
     return 2;
   }
+  // The hypervisor driver: guests whose disks are volumes of the pool.
+  drover::hv::HypervisorOptions hv_options;
+  hv_options.run_root = run_root.empty() ? state_dir + "/guests" : run_root;
+  hv_options.qemu.accel = qemu_accel;
+  std::filesystem::create_directories(hv_options.run_root, ec);
+  auto hypervisor = drover::hv::OpenHypervisor(config.hypervisor, hv_options);
+  if (!hypervisor) {
+    std::fprintf(stderr, "drover-agent: hypervisor: %s\n",
+                 hypervisor.error().ToString().c_str());
+    return 2;
+  }
+  drover::agent::GuestService guests({hypervisor->get(), *driver, pool, state_dir});
+  options->facts.guests = [&guests] { return guests.GuestFacts(); };
   drover::agent::Agent agent(std::move(*options));
+  guests.Register(agent);
   drover::agent::TransferService transfers(
       {*driver, pool, keys, "127.0.0.1", state_dir},
       [&agent](const std::string& type, nlohmann::json body) { agent.Post(type, std::move(body)); });

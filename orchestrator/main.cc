@@ -5,6 +5,7 @@
 #include "orchestrator/cli/cli_context.h"
 #include "orchestrator/cli/cluster_commands.h"
 #include "orchestrator/cli/keys_command.h"
+#include "orchestrator/cli/migrate_command.h"
 #include "orchestrator/cli/serve_command.h"
 #include "orchestrator/cli/sync_command.h"
 #include "plans/cli/plan_command.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   drover::cli::AddKeysCommand(app, &ctx);
   drover::cli::AddClusterCommands(app, &ctx);
   drover::cli::AddSyncCommand(app, &ctx);
+  drover::cli::AddMigrateCommands(app, &ctx);
   drover::cli::AddPlanCommand(
       app,
       [&app, &ctx]() -> drover::Result<nlohmann::json> {

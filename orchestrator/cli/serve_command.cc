@@ -5,6 +5,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/wire/keys.h"
+#include "orchestrator/cutover/cutover.h"
 #include "orchestrator/daemon/server.h"
 
 namespace drover::cli {
@@ -79,6 +80,22 @@ Status Serve(CLI::App* serve, CliContext* ctx, ServeArgs* a) {
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
   daemon::Server server(o, db->get());
+  server.RegisterJob("op.migrate", "migrate",
+                     [](const nlohmann::json& body, daemon::AgentClient& agents)
+                         -> Result<daemon::JobFn> {
+                       ASSIGN_OR_RETURN(cutover::MigrateRequest m, cutover::ParseMigrate(body));
+                       return daemon::JobFn([m, &agents](daemon::JobContext& job) {
+                         return cutover::RunMigrate(m, agents, job);
+                       });
+                     });
+  server.RegisterJob("op.clone", "clone",
+                     [](const nlohmann::json& body, daemon::AgentClient& agents)
+                         -> Result<daemon::JobFn> {
+                       ASSIGN_OR_RETURN(cutover::CloneRequest c, cutover::ParseClone(body));
+                       return daemon::JobFn([c, &agents](daemon::JobContext& job) {
+                         return cutover::RunClone(c, agents, job);
+                       });
+                     });
   Status s = server.Run(g_stop);
   // A daemon that cannot start is an environment problem, not bad usage.
   if (!s.ok() && s.code() == Code::kInvalidArgument) return Unavailable(s.message());

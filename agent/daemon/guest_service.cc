@@ -1,0 +1,264 @@
+#include "agent/daemon/guest_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+namespace drover::agent {
+namespace {
+
+using std::chrono::milliseconds;
+
+Result<std::string> NameOf(const nlohmann::json& b) {
+  if (!b.contains("name") || !b["name"].is_string()) return Err(InvalidArgument("name: required"));
+  return b["name"].get<std::string>();
+}
+
+Result<nlohmann::json> Done(const Status& s) {
+  if (!s.ok()) return Err(s);
+  return nlohmann::json{{"ok", true}};
+}
+
+milliseconds Bounded(const nlohmann::json& b, int64_t dflt, int64_t max) {
+  int64_t ms = b.value("timeout_ms", dflt);
+  return milliseconds(std::clamp<int64_t>(ms, 0, max));
+}
+
+}  // namespace
+
+nlohmann::json StatusToJson(const hv::MigrationStatus& s) {
+  return {{"phase", std::string(hv::PhaseName(s.phase))},
+          {"transferred_bytes", s.transferred_bytes},
+          {"remaining_bytes", s.remaining_bytes},
+          {"total_bytes", s.total_bytes},
+          {"total_ms", s.total_ms},
+          {"downtime_ms", s.downtime_ms},
+          {"error", s.error}};
+}
+
+void GuestService::Register(Agent& agent) {
+  auto on = [&agent](const std::string& type, auto fn) {
+    agent.Handle(type, [fn](const wire::Message& m) { return fn(m.body); });
+  };
+  hv::Hypervisor* h = config_.hv;
+  on("agent.guest.define", [this](Body b) { return Define(b); });
+  on("agent.guest.get", [this](Body b) { return Get(b); });
+  on("agent.guest.clone", [this](Body b) { return Clone(b); });
+  on("agent.volume.retire", [this](Body b) { return Retire(b); });
+  on("agent.guest.start", [h](Body b) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    return Done(h->Start(name));
+  });
+  on("agent.guest.stop", [h](Body b) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    return Done(h->Stop(name, Bounded(b, 2000, 3000)));
+  });
+  on("agent.guest.destroy", [h](Body b) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    return Done(h->Destroy(name));
+  });
+  on("agent.guest.resume", [h](Body b) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    return Done(h->Resume(name));
+  });
+  on("agent.volume.remove", [this](Body b) { return RemoveVolume(b); });
+  on("agent.guest.undefine", [h](Body b) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    return Done(h->Undefine(name));
+  });
+  on("agent.migrate.prepare_in", [this](Body b) { return PrepareIn(b); });
+  on("agent.migrate.start_out", [this](Body b) { return StartOut(b); });
+  on("agent.migrate.query_out", [h](Body b) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    ASSIGN_OR_RETURN(hv::MigrationStatus s, h->QueryMigrationOut(name));
+    return StatusToJson(s);
+  });
+  on("agent.migrate.wait_switchover", [h](Body b) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    auto s = h->WaitForSwitchover(name, Bounded(b, 500, 1000));
+    if (!s && s.error().code() == Code::kTimeout) {
+      ASSIGN_OR_RETURN(hv::MigrationStatus q, h->QueryMigrationOut(name));
+      return StatusToJson(q);
+    }
+    if (!s) return Err(s.error());
+    return StatusToJson(*s);
+  });
+  on("agent.migrate.continue_out", [h](Body b) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    ASSIGN_OR_RETURN(hv::MigrationStatus s, h->ContinueMigrationOut(name, Bounded(b, 3000, 3000)));
+    return StatusToJson(s);
+  });
+  on("agent.migrate.abort_out", [h](Body b) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    return Done(h->AbortMigrationOut(name, milliseconds(3000)));
+  });
+  on("agent.migrate.finish_in", [this](Body b) { return FinishIn(b); });
+  on("agent.migrate.abort_in", [h](Body b) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    return Done(h->AbortMigrationIn(name));
+  });
+}
+
+Result<std::string> GuestService::VolumeOfPath(const std::string& path) {
+  ASSIGN_OR_RETURN(auto volumes, config_.storage->ListVolumes(config_.pool));
+  for (const auto& v : volumes) {
+    if (v.snapshot) continue;
+    auto p = config_.storage->Path(config_.pool, v.name);
+    if (p && std::filesystem::weakly_canonical(*p) == std::filesystem::weakly_canonical(path)) {
+      return v.name;
+    }
+  }
+  return Err(NotFound("disk " + path + " is not a volume of pool " + config_.pool));
+}
+
+Result<hv::GuestSpec> GuestService::ToLocal(const nlohmann::json& spec) {
+  ASSIGN_OR_RETURN(hv::GuestSpec s, hv::GuestSpecFromJson(spec));
+  for (auto& d : s.disks) {
+    auto path = config_.storage->Path(config_.pool, d.path);
+    if (!path) return Err(path.error().WithContext("disk volume " + d.path));
+    d.path = *path;
+  }
+  return s;
+}
+
+Result<nlohmann::json> GuestService::ToWire(const hv::GuestSpec& spec) {
+  hv::GuestSpec s = spec;
+  for (auto& d : s.disks) {
+    ASSIGN_OR_RETURN(d.path, VolumeOfPath(d.path));
+  }
+  return hv::ToJson(s);
+}
+
+Result<nlohmann::json> GuestService::GuestFacts() {
+  ASSIGN_OR_RETURN(auto guests, config_.hv->List());
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& g : guests) {
+    nlohmann::json volumes = nlohmann::json::array();
+    for (const auto& d : g.disks) {
+      auto v = VolumeOfPath(d);
+      volumes.push_back(v ? *v : d);  // a disk outside the pool is named by its path
+    }
+    list.push_back({{"name", g.name},
+                    {"state", std::string(hv::StateName(g.state))},
+                    {"vcpus", g.vcpus},
+                    {"memory_mib", g.memory_mib},
+                    {"volumes", volumes}});
+  }
+  return list;
+}
+
+Result<nlohmann::json> GuestService::Define(Body b) {
+  ASSIGN_OR_RETURN(hv::GuestSpec spec, ToLocal(b.value("spec", nlohmann::json::object())));
+  RETURN_IF_ERROR(config_.hv->Define(spec));
+  return nlohmann::json{{"name", spec.name}};
+}
+
+Result<nlohmann::json> GuestService::Get(Body b) {
+  ASSIGN_OR_RETURN(std::string name, NameOf(b));
+  ASSIGN_OR_RETURN(hv::GuestInfo info, config_.hv->Get(name));
+  ASSIGN_OR_RETURN(hv::GuestSpec spec, config_.hv->Definition(name));
+  ASSIGN_OR_RETURN(nlohmann::json wire_spec, ToWire(spec));
+  return nlohmann::json{{"name", name},
+                        {"state", std::string(hv::StateName(info.state))},
+                        {"pid", info.id},
+                        {"spec", wire_spec}};
+}
+
+Result<nlohmann::json> GuestService::Clone(Body b) {
+  // The original's disks live on another host: CloneSpec replaces them all.
+  ASSIGN_OR_RETURN(hv::GuestSpec original,
+                   hv::GuestSpecFromJson(b.value("spec", nlohmann::json::object())));
+  std::string new_name = b.value("new_name", "");
+  std::vector<std::string> paths;
+  for (const auto& v : b.value("volumes", nlohmann::json::array())) {
+    auto p = config_.storage->Path(config_.pool, v.get<std::string>());
+    if (!p) return Err(p.error().WithContext("clone volume"));
+    paths.push_back(*p);
+  }
+  std::string prefix = config_.hv->kind() == "xen" ? "00:16:3e" : "52:54:00";
+  ASSIGN_OR_RETURN(hv::GuestSpec clone, hv::CloneSpec(original, new_name, paths, prefix));
+  RETURN_IF_ERROR(config_.hv->Define(clone));
+  RETURN_IF_ERROR(config_.hv->Start(clone.name));
+  nlohmann::json macs = nlohmann::json::array();
+  for (const auto& n : clone.nics) macs.push_back(n.mac);
+  return nlohmann::json{{"name", clone.name}, {"macs", macs}};
+}
+
+Result<nlohmann::json> GuestService::Retire(Body b) {
+  std::string volume = b.value("volume", "");
+  ASSIGN_OR_RETURN(auto volumes, config_.storage->ListVolumes(config_.pool));
+  bool found = false;
+  for (const auto& v : volumes) found = found || (!v.snapshot && v.name == volume);
+  if (!found) return Err(NotFound("volume " + volume + " is not in pool " + config_.pool));
+  nlohmann::json record = {
+      {"volume", volume},
+      {"reason", b.value("reason", "")},
+      {"retired_at", std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count()}};
+  std::lock_guard lock(retire_mu_);
+  std::ofstream out(config_.state_dir + "/retired-volumes.jsonl", std::ios::app);
+  out << record.dump() << "\n";
+  if (!out.flush()) return Err(IoError("cannot write " + config_.state_dir + "/retired-volumes.jsonl"));
+  return record;
+}
+
+Result<nlohmann::json> GuestService::RemoveVolume(Body b) {
+  std::string volume = b.value("volume", "");
+  ASSIGN_OR_RETURN(auto path, config_.storage->Path(config_.pool, volume));
+  ASSIGN_OR_RETURN(auto guests, config_.hv->List());
+  for (const auto& g : guests) {
+    for (const auto& d : g.disks) {
+      if (std::filesystem::weakly_canonical(d) == std::filesystem::weakly_canonical(path)) {
+        return Err(InvalidArgument("volume " + volume + " is a disk of guest " + g.name));
+      }
+    }
+  }
+  Status s = config_.storage->RemoveVolume(config_.pool, volume);
+  if (!s.ok() && s.code() != Code::kNotFound) return Err(s);
+  return nlohmann::json{{"removed", volume}};
+}
+
+Result<nlohmann::json> GuestService::PrepareIn(Body b) {
+  ASSIGN_OR_RETURN(hv::GuestSpec spec, ToLocal(b.value("spec", nlohmann::json::object())));
+  hv::IncomingParams params;
+  params.listen_host = "127.0.0.1";
+  ASSIGN_OR_RETURN(hv::MigrationTarget target, config_.hv->PrepareMigrationIn(spec, params));
+  return nlohmann::json{{"uri", target.uri}};
+}
+
+Result<nlohmann::json> GuestService::StartOut(Body b) {
+  ASSIGN_OR_RETURN(std::string name, NameOf(b));
+  hv::MigrationTarget target;
+  target.uri = b.value("uri", "");
+  if (target.uri.empty()) return Err(InvalidArgument("uri: required"));
+  hv::MigrationParams params;
+  params.max_bandwidth_bytes_per_s =
+      b.value("max_bandwidth_bytes_per_s", params.max_bandwidth_bytes_per_s);
+  params.downtime_limit_ms = b.value("downtime_limit_ms", params.downtime_limit_ms);
+  // A repeat of a start already under way is success (idempotent).
+  auto q = config_.hv->QueryMigrationOut(name);
+  if (q && (q->phase == hv::MigrationPhase::kActive ||
+            q->phase == hv::MigrationPhase::kPreSwitchover)) {
+    return StatusToJson(*q);
+  }
+  RETURN_IF_ERROR(config_.hv->StartMigrationOut(name, target, params));
+  ASSIGN_OR_RETURN(hv::MigrationStatus s, config_.hv->QueryMigrationOut(name));
+  return StatusToJson(s);
+}
+
+Result<nlohmann::json> GuestService::FinishIn(Body b) {
+  ASSIGN_OR_RETURN(std::string name, NameOf(b));
+  ASSIGN_OR_RETURN(hv::MigrationStatus s,
+                   config_.hv->WaitMigrationIn(name, Bounded(b, 3000, 3000)));
+  if (s.phase != hv::MigrationPhase::kCompleted) {
+    return Err(Aborted("incoming " + name + " is " + std::string(hv::PhaseName(s.phase)) +
+                       (s.error.empty() ? "" : ": " + s.error)));
+  }
+  RETURN_IF_ERROR(config_.hv->Resume(name));
+  ASSIGN_OR_RETURN(hv::GuestInfo info, config_.hv->Get(name));
+  return nlohmann::json{{"name", name}, {"state", std::string(hv::StateName(info.state))}};
+}
+
+}  // namespace drover::agent

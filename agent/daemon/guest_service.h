@@ -1,0 +1,83 @@
+// The agent's part of guests and of a live cutover (DESIGN "Cutover"),
+// carried out on the hypervisor driver for guests whose disks are volumes of
+// this agent's pool. On the wire a guest's disks are pool volume names; only
+// this service turns them into paths.
+//
+//   agent.guest.define {spec}        spec.disks[].path = volume names
+//   agent.guest.start|stop|destroy|resume|undefine {name}
+//   agent.guest.get {name}           -> {info, spec} (spec with volume names)
+//   agent.guest.clone {spec, new_name, volumes} -> defines and starts a copy
+//                                       with a new name and MAC
+//   agent.volume.retire {volume, reason} records a kept, retired volume
+//   agent.volume.remove {volume}     removes a volume no guest uses (the
+//                                    orchestrator discards copies it made)
+//   agent.migrate.prepare_in {spec}  -> {uri}  destination, held paused
+//   agent.migrate.start_out {name, uri, max_bandwidth_bytes_per_s,
+//                            downtime_limit_ms}
+//   agent.migrate.query_out {name}   -> status (no wait)
+//   agent.migrate.wait_switchover {name, timeout_ms <= 1000} -> status
+//   agent.migrate.continue_out {name} -> status (bounded: 3 s)
+//   agent.migrate.abort_out {name}   cancels; the source runs again
+//   agent.migrate.finish_in {name}   waits (<= 3 s) for the whole guest,
+//                                    resumes it -> {state}
+//   agent.migrate.abort_in {name}    destroys the incoming copy (disks kept)
+//
+// Every handler is idempotent (the driver's contract) and answers within a
+// few seconds: the long parts of a migration run inside QEMU, and the
+// orchestrator polls. Errors are the driver's Status, named. Thread-safe
+// (the driver is); `driver`, `hv` must outlive the service.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/daemon/agent.h"
+#include "agent/hypervisor/hypervisor.h"
+#include "agent/storage/storage_driver.h"
+#include "common/status.h"
+#include "common/wire/message.h"
+
+namespace drover::agent {
+
+struct GuestServiceConfig {
+  hv::Hypervisor* hv = nullptr;                   // not owned
+  storage::StorageDriver* storage = nullptr;      // not owned
+  std::string pool;
+  std::string state_dir;  // retired-volumes.jsonl lives here
+};
+
+class GuestService {
+ public:
+  explicit GuestService(GuestServiceConfig config) : config_(std::move(config)) {}
+
+  // Adds every handler above to `agent`.
+  void Register(Agent& agent);
+
+  // facts.guests: [{name, state, vcpus, memory_mib, volumes}].
+  Result<nlohmann::json> GuestFacts();
+
+ private:
+  using Body = const nlohmann::json&;
+  Result<nlohmann::json> Define(Body b);
+  Result<nlohmann::json> Get(Body b);
+  Result<nlohmann::json> Clone(Body b);
+  Result<nlohmann::json> Retire(Body b);
+  Result<nlohmann::json> RemoveVolume(Body b);
+  Result<nlohmann::json> PrepareIn(Body b);
+  Result<nlohmann::json> StartOut(Body b);
+  Result<nlohmann::json> FinishIn(Body b);
+
+  // Spec with volume names -> spec with this pool's paths, and back.
+  Result<hv::GuestSpec> ToLocal(const nlohmann::json& spec);
+  Result<nlohmann::json> ToWire(const hv::GuestSpec& spec);
+  Result<std::string> VolumeOfPath(const std::string& path);
+
+  GuestServiceConfig config_;
+  std::mutex retire_mu_;
+};
+
+nlohmann::json StatusToJson(const hv::MigrationStatus& s);
+
+}  // namespace drover::agent
