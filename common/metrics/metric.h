@@ -48,8 +48,8 @@ class Histogram {
   void Observe(double value);
 
   struct Snapshot {
-    std::vector<double> upper_bounds;   // without +Inf
-    std::vector<uint64_t> cumulative;   // one per bound, then +Inf (the count)
+    std::vector<double> upper_bounds;  // without +Inf
+    std::vector<uint64_t> cumulative;  // one per bound, then +Inf (the count)
     double sum = 0;
     uint64_t count() const { return cumulative.empty() ? 0 : cumulative.back(); }
   };

@@ -45,8 +45,7 @@ std::string Reply(int code, std::string_view reason, std::string_view content_ty
 }
 
 std::string ErrorReply(int code, std::string_view reason, std::string_view extra = "") {
-  return Reply(code, reason, "text/plain; charset=utf-8", std::string(reason) + "\n", false,
-               extra);
+  return Reply(code, reason, "text/plain; charset=utf-8", std::string(reason) + "\n", false, extra);
 }
 
 bool IsMethodToken(std::string_view m) {
@@ -167,7 +166,8 @@ Result<int> Listen(const std::string& address) {
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* res = nullptr;
-  int rc = ::getaddrinfo(hp.host.empty() ? nullptr : hp.host.c_str(), hp.port.c_str(), &hints, &res);
+  int rc =
+      ::getaddrinfo(hp.host.empty() ? nullptr : hp.host.c_str(), hp.port.c_str(), &hints, &res);
   if (rc != 0) return Err(IoError("metrics address '" + address + "': " + gai_strerror(rc)));
   int err = 0;
   for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
@@ -189,12 +189,13 @@ Result<int> Listen(const std::string& address) {
   return Err(ErrnoStatus("metrics: listening on " + address, err));
 }
 
-int PollTimeoutMs(const std::vector<Connection>& conns) {
-  if (conns.empty()) return -1;
-  auto first = std::min_element(conns.begin(), conns.end(), [](const auto& a, const auto& b) {
-                 return a.deadline < b.deadline;
-               })->deadline;
-  auto ms = std::chrono::ceil<std::chrono::milliseconds>(first - Clock::now()).count();
+// Until the next deadline, or until accepting resumes, whichever is first.
+int PollTimeoutMs(const std::vector<Connection>& conns, Clock::time_point accept_paused_until) {
+  auto now = Clock::now();
+  auto first = accept_paused_until > now ? accept_paused_until : Clock::time_point::max();
+  for (const Connection& c : conns) first = std::min(first, c.deadline);
+  if (first == Clock::time_point::max()) return -1;
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(first - now).count();
   return static_cast<int>(std::clamp<int64_t>(ms, 0, 60'000));
 }
 
@@ -234,13 +235,18 @@ MetricsServer::~MetricsServer() {
 void MetricsServer::Run() {
   std::vector<Connection> conns;
   std::vector<pollfd> fds;
+  Clock::time_point accept_paused_until;
   for (;;) {
     fds.assign({{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}});
-    if (conns.size() >= options_.max_connections) fds[1].events = 0;
+    if (conns.size() >= options_.max_connections || Clock::now() < accept_paused_until) {
+      fds[1].events = 0;
+    }
     for (const Connection& c : conns) {
       fds.push_back({c.fd, static_cast<short>(c.phase == Phase::kWriting ? POLLOUT : POLLIN), 0});
     }
-    if (::poll(fds.data(), fds.size(), PollTimeoutMs(conns)) < 0 && errno != EINTR) break;
+    if (::poll(fds.data(), fds.size(), PollTimeoutMs(conns, accept_paused_until)) < 0 &&
+        errno != EINTR)
+      break;
     if (fds[0].revents != 0) break;
     std::vector<Connection> next;
     for (size_t i = 0; i < conns.size(); ++i) {
@@ -265,7 +271,12 @@ void MetricsServer::Run() {
     conns = std::move(next);
     while ((fds[1].revents & POLLIN) && conns.size() < options_.max_connections) {
       int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) break;
+      if (fd < 0) {
+        // Out of descriptors: leave the rest in the backlog for a moment
+        // rather than spin on a listener that stays readable.
+        if (errno == EMFILE || errno == ENFILE) accept_paused_until = Clock::now() + kLinger / 10;
+        break;
+      }
       conns.push_back({fd, Phase::kReading, {}, {}, 0, Clock::now() + options_.timeout});
     }
   }

@@ -38,9 +38,9 @@ void Sample(const std::string& name, const std::string& labels, double value, st
 }  // namespace
 
 MetricsRegistry::Family& MetricsRegistry::FamilyFor(std::string_view name, std::string_view help,
-                                                     Type type,
-                                                     const std::vector<double>& upper_bounds,
-                                                     const Labels& labels) {
+                                                    Type type,
+                                                    const std::vector<double>& upper_bounds,
+                                                    const Labels& labels) {
   if (!IsValidMetricName(name)) Misuse(name, "invalid metric name");
   for (const auto& [k, v] : labels) {
     if (!IsValidLabelName(k)) Misuse(name, "invalid label name \"" + k + "\"");
@@ -53,7 +53,8 @@ MetricsRegistry::Family& MetricsRegistry::FamilyFor(std::string_view name, std::
   }
   auto it = families_.find(name);
   if (it == families_.end()) {
-    it = families_.emplace(std::string(name), Family{type, std::string(help), upper_bounds, {}, {}, {}})
+    it = families_
+             .emplace(std::string(name), Family{type, std::string(help), upper_bounds, {}, {}, {}})
              .first;
   }
   Family& f = it->second;

@@ -40,9 +40,8 @@ std::string Header(const plans::Plan& plan) {
   std::string targets;
   for (const auto& t : plan.targets) targets += " " + t;
   return "dry run of plan " + plan.kind + targets + " (inventory " + plan.inventory_fingerprint +
-         "): " + std::to_string(plan.steps.size()) + " step" +
-         (plan.steps.size() == 1 ? "" : "s") + ", at most " +
-         std::to_string(plan.limits.max_per_host) + " per host and " +
+         "): " + std::to_string(plan.steps.size()) + " step" + (plan.steps.size() == 1 ? "" : "s") +
+         ", at most " + std::to_string(plan.limits.max_per_host) + " per host and " +
          std::to_string(plan.limits.max_per_link) + " per link; no agent is contacted\n";
 }
 
@@ -113,9 +112,9 @@ std::string RenderDryRun(const plans::Plan& plan, const DryRun& run) {
   }
   for (const DryRunEvent& e : run.events) {
     const plans::Step& s = plan.steps[e.step];
-    o += Pad(plans::FormatDuration(e.time), 10) + Pad(e.start ? "start" : "end", 5) +
-         Pad(s.id, 6) + Pad(s.action, 8) + Pad(GuestName(s), 16) +
-         Pad(s.from + " -> " + s.to, 18) + Progress(e, plan.steps.size(), run.bytes) + "\n";
+    o += Pad(plans::FormatDuration(e.time), 10) + Pad(e.start ? "start" : "end", 5) + Pad(s.id, 6) +
+         Pad(s.action, 8) + Pad(GuestName(s), 16) + Pad(s.from + " -> " + s.to, 18) +
+         Progress(e, plan.steps.size(), run.bytes) + "\n";
   }
   return o + Summary(plan, run);
 }

@@ -16,13 +16,12 @@
 // plan, the message naming the file and the step and field at fault.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "orchestrator/cli/cli_context.h"

@@ -128,10 +128,10 @@ TEST_F(MetricsServerTest, OtherMethodIs405) {
 
 TEST_F(MetricsServerTest, GarbageIs400) {
   StartServer();
-  for (const std::string& req : std::vector<std::string>
-       {"hello\r\n\r\n", "GET /metrics\r\n\r\n", "GET metrics HTTP/1.1\r\n\r\n",
-        "get /metrics HTTP/1.1\r\n\r\n", "GET  /metrics HTTP/1.1\r\n\r\n",
-        "GET /metrics SPDY/3\r\n\r\n", std::string("\0\x01\xff\r\n\r\n", 7)}) {
+  for (const std::string& req : std::vector<std::string>{
+           "hello\r\n\r\n", "GET /metrics\r\n\r\n", "GET metrics HTTP/1.1\r\n\r\n",
+           "get /metrics HTTP/1.1\r\n\r\n", "GET  /metrics HTTP/1.1\r\n\r\n",
+           "GET /metrics SPDY/3\r\n\r\n", std::string("\0\x01\xff\r\n\r\n", 7)}) {
     EXPECT_THAT(Exchange(port(), req), StartsWith("HTTP/1.1 400 Bad Request\r\n")) << req;
   }
 }

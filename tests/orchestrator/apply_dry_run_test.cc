@@ -80,9 +80,7 @@ int DocWaves(const std::string& path) {
   return plans::ReadJsonFile(path)->at("estimate").at("waves").get<int>();
 }
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 // What every simulated timeline must satisfy, checked from its JSON form.
 void CheckTimeline(const plans::Plan& plan, int waves, const nlohmann::json& doc) {
@@ -149,8 +147,8 @@ TEST(ApplyDryRunTest, TextTimelineOfAnEvacuation) {
   EXPECT_THAT(r.out, HasSubstr("  0%  0/" + std::to_string(plan.steps.size()) + " steps"));
   std::string all = std::to_string(plan.steps.size());
   EXPECT_THAT(r.out, HasSubstr("100%  " + all + "/" + all + " steps"));
-  EXPECT_THAT(r.out, HasSubstr("makespan     " +
-                               plans::FormatDuration(plan.estimate.makespan_seconds)));
+  EXPECT_THAT(r.out,
+              HasSubstr("makespan     " + plans::FormatDuration(plan.estimate.makespan_seconds)));
   EXPECT_THAT(r.out, HasSubstr("transfer     " +
                                plans::FormatBytes(static_cast<double>(plan.estimate.bytes))));
   EXPECT_THAT(r.out, HasSubstr("waves        " + std::to_string(DocWaves(path))));
@@ -183,8 +181,8 @@ TEST(ApplyDryRunTest, CascadeWaitsForTheMoveThatMakesRoom) {
   ASSERT_EQ(r.code, 0) << r.err;
   auto doc = nlohmann::json::parse(r.out);
   std::vector<std::string> order;
-  for (const auto& e : doc["events"]) order.push_back(e["event"].get<std::string>() + " " +
-                                                      e["guest"].get<std::string>());
+  for (const auto& e : doc["events"])
+    order.push_back(e["event"].get<std::string>() + " " + e["guest"].get<std::string>());
   EXPECT_EQ(order, (std::vector<std::string>{"start a", "end a", "start big", "end big"}));
 }
 
