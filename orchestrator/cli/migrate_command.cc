@@ -1,5 +1,7 @@
 #include "orchestrator/cli/migrate_command.h"
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <thread>
 
@@ -8,6 +10,9 @@
 
 namespace drover::cli {
 namespace {
+
+std::atomic<bool> g_interrupted{false};
+void OnInterrupt(int) { g_interrupted = true; }
 
 struct MigrateArgs {
   std::string guest, to, new_name, policy = "stop";
@@ -55,6 +60,10 @@ std::string Summary(const nlohmann::json& r) {
 Status Follow(CliContext& ctx, const std::string& type, nlohmann::json request) {
   ASSIGN_OR_RETURN(nlohmann::json started, AskDaemon(ctx, type, request));
   std::string id = started["job"];
+  // Ctrl-C (SIGINT, SIGTERM) cancels the job: it rolls back, and we follow it to the end.
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
+  bool cancel_sent = false;
   ProgressLine progress(*ctx.out, !ctx.json && StdoutIsTerminal());
   if (!ctx.json) *ctx.out << type.substr(3) << " " << request["guest"].get<std::string>()
                           << ": job " << id << "\n";
@@ -68,6 +77,12 @@ Status Follow(CliContext& ctx, const std::string& type, nlohmann::json request) 
         return Status::Ok();
       }
       return Aborted(type.substr(3) + " " + state + ": " + j.value("error", "?"));
+    }
+    if (g_interrupted && !cancel_sent) {
+      auto c = AskDaemon(ctx, "op.job.cancel", {{"job", id}});
+      if (!c) return Err(c.error().WithContext("cancelling job " + id));
+      cancel_sent = true;
+      if (!ctx.json) *ctx.out << "cancelling job " << id << " (the guest stays on its host)\n";
     }
     nlohmann::json p = j.value("progress", nlohmann::json::object());
     if (!ctx.json && p.is_object()) progress.Update(p.value("phase", ""), Describe(p));

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -183,6 +184,35 @@ TEST_F(CutoverTest, DestinationAgentKilledDuringPreCopyLeavesTheGuestOnTheSource
   std::string state;
   EXPECT_EQ(GuestHost("vm1", &state), "h1");
   EXPECT_EQ(state, "running");
+}
+
+TEST_F(CutoverTest, AnAbortedMigrationLeavesTheGuestOnTheSource) {
+  // A 1 ms budget keeps the job in pre-copy for its 50 rounds; SIGINT to the
+  // CLI cancels the job, which rolls back and discards the destination copy.
+  pid_t cli = StartProcess({c_.drover(), "--state", c_.dir() + "/state.db", "--connect",
+                            c_.endpoint(), "--orchestrator-key", c_.dir() + "/orchestrator.pub",
+                            "--key", c_.dir() + "/operator.key", "migrate", "vm1", "--to", "h2",
+                            "--max-rounds", "50", "--downtime-ms", "1"},
+                           c_.dir() + "/migrate.log");
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(Pool("h2") + "/vm1-disk"); }, 30s));
+  std::this_thread::sleep_for(1500ms);
+  ::kill(cli, SIGINT);
+  int status = 0;
+  for (int i = 0; i < 300 && ::waitpid(cli, &status, WNOHANG) == 0; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  std::string out = Slurp(c_.dir() + "/migrate.log");
+  ASSERT_TRUE(WIFEXITED(status)) << "drover migrate still running 30 s after SIGINT";
+  EXPECT_EQ(WEXITSTATUS(status), 1) << out;
+  EXPECT_NE(out.find("cancelled"), std::string::npos) << out;  // the job says so, not only the CLI
+  auto before = LastCounter(Serial("h1", "vm1"));
+  ASSERT_TRUE(before.has_value());
+  EXPECT_TRUE(WaitForCounter(Serial("h1", "vm1"), *before + 300, 30s).has_value());
+  std::string state;
+  EXPECT_EQ(GuestHost("vm1", &state), "h1");
+  EXPECT_EQ(state, "running");
+  EXPECT_TRUE(WaitFor([&] { return !fs::exists(Pool("h2") + "/vm1-disk"); }, 10s))
+      << "the destination copy is discarded";
 }
 
 TEST_F(CutoverTest, AGuestThatDoesNotConvergeIsReportedAndStaysOnTheSource) {
