@@ -125,7 +125,11 @@ Status Agent::Run(const std::atomic<bool>& stop) {
       }
       SendPosted();
       if (now >= next_heartbeat_) {
-        Send(wire::MakeRequest("heartbeat", NextId(), {{"seq", ++heartbeat_seq_}}));
+        // Ask for an answer once a third of the timeout has passed in silence:
+        // enough to notice a lost orchestrator in time, without doubling the
+        // orchestrator's traffic with an answer to every heartbeat.
+        bool ack = now - last_heard_ >= options_.orchestrator_timeout / 3;
+        Send(wire::MakeRequest("heartbeat", NextId(), {{"seq", ++heartbeat_seq_}, {"ack", ack}}));
         next_heartbeat_ = now + options_.heartbeat_interval;
       }
     }

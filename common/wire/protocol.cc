@@ -10,7 +10,9 @@ const std::vector<MessageSpec>& Specs() {
       // agent -> orchestrator
       {"register", Sender::kAgent,
        {{"name", kString, true}, {"version", kString, true}, {"facts", kObject, true}}},
-      {"heartbeat", Sender::kAgent, {{"seq", kInteger, true}}},
+      // An agent asks for an answer ("ack") only as often as it needs to know
+      // the orchestrator is there: half the replies of a thousand agents.
+      {"heartbeat", Sender::kAgent, {{"seq", kInteger, true}, {"ack", kBool, false}}},
       {"transfer.event", Sender::kAgent,
        {{"transfer", kString, true}, {"side", kString, true}, {"state", kString, true}}},
       // orchestrator -> agent
@@ -69,6 +71,7 @@ const std::vector<MessageSpec>& Specs() {
       {"op.clone", Sender::kOperator,
        {{"guest", kString, true}, {"from", kString, true}, {"to", kString, true},
         {"new_name", kString, false}}},
+      {"op.stats", Sender::kOperator, {}},
       {"op.ping", Sender::kOperator,
        {{"host", kString, true}, {"count", kInteger, false}, {"timeout_ms", kInteger, false}}},
       // answers, from anyone

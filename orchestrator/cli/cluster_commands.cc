@@ -87,6 +87,9 @@ void AddClusterCommands(CLI::App& root, CliContext* ctx) {
   inventory->add_subcommand("export", "print the live inventory (docs/inventory.md) as JSON")
       ->callback(Run(root, ctx, [ctx] { return Show(ctx, "op.inventory", {}, nullptr); }));
 
+  root.add_subcommand("stats", "the daemon's counters: agents, heartbeats received and missed")
+      ->callback(Run(root, ctx, [ctx] { return Show(ctx, "op.stats", {}, nullptr); }));
+
   auto host = std::make_shared<std::string>();
   auto count = std::make_shared<int>(10);
   CLI::App* ping = root.add_subcommand("ping", "round trips daemon -> agent -> daemon");

@@ -23,6 +23,23 @@ bool AgentRegistry::Heard(const std::string& public_key, const std::string& rout
   return true;
 }
 
+bool AgentRegistry::Heartbeat(const std::string& public_key, const std::string& routing_id,
+                              Clock::time_point now, int64_t seq) {
+  auto it = by_key_.find(public_key);
+  if (it == by_key_.end()) return false;
+  AgentEntry& agent = it->second;
+  agent.last_heard = now;
+  agent.routing_id = routing_id;
+  agent.online = true;
+  ++heartbeats_.received;
+  // A restarted agent counts from 1 again: only a forward jump is a gap.
+  if (agent.last_seq > 0 && seq > agent.last_seq + 1) {
+    heartbeats_.missed += static_cast<uint64_t>(seq - agent.last_seq - 1);
+  }
+  agent.last_seq = seq;
+  return true;
+}
+
 std::vector<std::string> AgentRegistry::ExpireSilent(Clock::time_point now,
                                                      Clock::duration timeout) {
   std::vector<std::string> lost;

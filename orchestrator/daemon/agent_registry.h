@@ -26,6 +26,12 @@ struct AgentEntry {
   nlohmann::json facts;
   Clock::time_point last_heard;
   bool online = true;
+  int64_t last_seq = 0;  // of the last heartbeat, to count the ones that never came
+};
+
+struct HeartbeatStats {
+  uint64_t received = 0;
+  uint64_t missed = 0;  // gaps in the agents' heartbeat sequence numbers
 };
 
 class AgentRegistry {
@@ -35,6 +41,10 @@ class AgentRegistry {
   bool Register(AgentEntry entry);
   // Refreshes liveness; false when the key has not registered.
   bool Heard(const std::string& public_key, const std::string& routing_id, Clock::time_point now);
+  // Heard, for a heartbeat numbered `seq`: counts it and any gap before it.
+  bool Heartbeat(const std::string& public_key, const std::string& routing_id,
+                 Clock::time_point now, int64_t seq);
+  const HeartbeatStats& heartbeats() const { return heartbeats_; }
   // Marks agents silent for longer than `timeout` unreachable; returns their names.
   std::vector<std::string> ExpireSilent(Clock::time_point now, Clock::duration timeout);
   void Remove(const std::string& public_key);
@@ -46,6 +56,7 @@ class AgentRegistry {
 
  private:
   std::unordered_map<std::string, AgentEntry> by_key_;
+  HeartbeatStats heartbeats_;
 };
 
 }  // namespace drover::daemon

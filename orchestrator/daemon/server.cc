@@ -171,11 +171,13 @@ void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m) {
     return SendMessage(in.routing_id, wire::MakeReply(m, NextId(), nlohmann::json::object()));
   }
   // heartbeat
-  if (!agents_.Heard(in.public_key, in.routing_id, Clock::now())) {
+  if (!agents_.Heartbeat(in.public_key, in.routing_id, Clock::now(), m.body["seq"])) {
     SendError(in, m.id, NotFound("this agent has not registered: register first"));
     return;
   }
-  SendMessage(in.routing_id, wire::MakeReply(m, NextId(), {{"seq", m.body["seq"]}}));
+  if (m.body.value("ack", false)) {
+    SendMessage(in.routing_id, wire::MakeReply(m, NextId(), {{"seq", m.body["seq"]}}));
+  }
 }
 
 void Server::OnRegister(const wire::Inbound& in, const wire::Message& m) {
@@ -224,6 +226,14 @@ void Server::OnOperatorMessage(const wire::Inbound& in, const wire::Message& m) 
     return Ping(m.body["host"], count, timeout, reply);
   }
   if (m.type == "op.sync") return StartSync(m.body, reply);
+  if (m.type == "op.stats") {
+    const HeartbeatStats& hb = agents_.heartbeats();
+    return reply(nlohmann::json{{"agents_online", agents_.Online().size()},
+                                {"agents_known", agents_.all().size()},
+                                {"heartbeats_received", hb.received},
+                                {"heartbeats_missed", hb.missed},
+                                {"requests_pending", pending_.size()}});
+  }
   if (m.type == "op.job") return reply(jobs_.Status(m.body["job"]));
   if (m.type == "op.job.cancel") {
     Status s = jobs_.Cancel(m.body["job"]);

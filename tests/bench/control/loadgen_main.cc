@@ -7,9 +7,12 @@
 //
 // Each simulated agent speaks the real protocol on its own DEALER socket:
 // register, then one heartbeat per interval (spread evenly over the
-// interval), answering agent.* requests. At the end it prints one line:
-//   loadgen agents=N registered=R sent=S acked=A lost=L
-// where lost counts heartbeats that got no answer.
+// interval), answering agent.* requests. Like drover-agent it asks for an
+// answer only when it has heard nothing for a third of its 5 s timeout, and
+// its last heartbeat always asks, so that a heartbeat lost at the end shows
+// as a missing answer and one lost before as a gap the orchestrator counts
+// (op.stats heartbeats_missed). At the end it prints one line:
+//   loadgen agents=N registered=R sent=S ack_requested=Q acked=A unanswered=U
 #include <zmq.h>
 
 #include <chrono>
@@ -37,6 +40,7 @@ struct SimAgent {
   bool registered = false;
   int64_t seq = 0;
   Clock::time_point next_beat;
+  Clock::time_point last_heard;
 };
 
 int MakeKeys(int count, const std::string& out) {
@@ -92,24 +96,30 @@ int Run(const std::string& keys_dir, const std::string& endpoint, const std::str
   }
   std::vector<zmq_pollitem_t> items;
   for (auto& a : agents) items.push_back({a.socket->handle(), 0, ZMQ_POLLIN, 0});
-  int64_t sent = 0, acked = 0, registered = 0;
+  int64_t sent = 0, acked = 0, registered = 0, ack_requested = 0;
+  const auto ack_after = milliseconds(5000) / 3;
   auto start = Clock::now();
   for (size_t i = 0; i < agents.size(); ++i) {
     agents[i].next_beat = start + milliseconds(interval_ms * i / agents.size());
   }
   auto stop_sending = start + std::chrono::seconds(seconds);
   auto stop = stop_sending + milliseconds(3000);  // grace for the last answers
+  bool finished_sending = false;
   while (Clock::now() < stop) {
     auto now = Clock::now();
-    if (now < stop_sending) {
+    bool last_round = now >= stop_sending && !finished_sending;
+    if (now < stop_sending || last_round) {
       for (auto& a : agents) {
-        if (!a.registered || now < a.next_beat) continue;
+        if (!a.registered || (now < a.next_beat && !last_round)) continue;
+        bool ack = last_round || now - a.last_heard >= ack_after;
         // A heartbeat that cannot even be queued counts as sent and lost.
         (void)a.socket->Send(wire::Encode(wire::MakeRequest(
-            "heartbeat", a.name + "-" + std::to_string(++a.seq), {{"seq", a.seq}})));
+            "heartbeat", a.name + "-" + std::to_string(++a.seq), {{"seq", a.seq}, {"ack", ack}})));
         ++sent;
+        ack_requested += ack;
         a.next_beat += milliseconds(interval_ms);
       }
+      finished_sending = finished_sending || last_round;
     }
     zmq_poll(items.data(), static_cast<int>(items.size()), 5);
     for (size_t i = 0; i < items.size(); ++i) {
@@ -119,6 +129,7 @@ int Run(const std::string& keys_dir, const std::string& endpoint, const std::str
         if (!*frame) break;
         auto m = wire::Decode(**frame, wire::kMaxFrameBytes);
         if (!m) continue;
+        a.last_heard = Clock::now();
         if (m->type == "reply" && m->re == a.name + "-r") {
           a.registered = true;
           ++registered;
@@ -136,9 +147,11 @@ int Run(const std::string& keys_dir, const std::string& endpoint, const std::str
       }
     }
   }
-  std::printf("loadgen agents=%zu registered=%ld sent=%ld acked=%ld lost=%ld\n", agents.size(),
-              static_cast<long>(registered), static_cast<long>(sent), static_cast<long>(acked),
-              static_cast<long>(sent - acked));
+  std::printf("loadgen agents=%zu registered=%ld sent=%ld ack_requested=%ld acked=%ld "
+              "unanswered=%ld\n",
+              agents.size(), static_cast<long>(registered), static_cast<long>(sent),
+              static_cast<long>(ack_requested), static_cast<long>(acked),
+              static_cast<long>(ack_requested - acked));
   return 0;
 }
 
