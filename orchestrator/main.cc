@@ -2,6 +2,7 @@
 // main only wires the sub-commands together; each lives in cli/.
 #include <CLI/CLI.hpp>
 
+#include "orchestrator/cli/apply_command.h"
 #include "orchestrator/cli/cli_context.h"
 #include "orchestrator/cli/cluster_commands.h"
 #include "orchestrator/cli/keys_command.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   drover::cli::AddKeysCommand(app, &ctx);
   drover::cli::AddClusterCommands(app, &ctx);
   drover::cli::AddSyncCommand(app, &ctx);
+  drover::cli::AddApplyCommand(app, &ctx);
   drover::cli::AddMigrateCommands(app, &ctx);
   drover::cli::AddPlanCommand(
       app,

@@ -4,7 +4,7 @@
 #include <future>
 #include <thread>
 #include <ctime>
-#include <regex>
+#include <cctype>
 #include <set>
 
 #include "common/log.h"
@@ -20,9 +20,14 @@ constexpr auto kTickEvery = std::chrono::milliseconds(100);
 
 std::string Short(const std::string& key) { return key.substr(0, 8) + "…"; }
 
+// 1-63 of [A-Za-z0-9._-], starting with a letter or digit.
 bool ValidHostName(const std::string& name) {
-  static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
-  return std::regex_match(name, re);
+  if (name.empty() || name.size() > 63 || !std::isalnum(static_cast<unsigned char>(name[0]))) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
 }
 
 }  // namespace
