@@ -179,6 +179,8 @@ Result<Plan> ParsePlan(const nlohmann::json& doc) {
   if (auto est = doc.find("estimate"); est != doc.end() && est->is_object()) {
     FieldReader er(*est, "plan.estimate");
     er.Number("makespan_seconds", &p.estimate.makespan_seconds, false);
+    er.Number("critical_path_seconds", &p.estimate.critical_path_seconds, false);
+    er.Int("waves", &p.estimate.waves, false);
     double bytes = 0;
     er.Number("bytes", &bytes, false);
     RETURN_IF_ERROR(er.status());

@@ -143,6 +143,10 @@ TEST(PlanJsonTest, RoundTripAndErrors) {
   EXPECT_EQ(back->steps.size(), 2u);
   EXPECT_EQ(back->steps[1].depends_on, std::vector<std::string>{"s1"});
   EXPECT_DOUBLE_EQ(back->estimate.makespan_seconds, p.estimate.makespan_seconds);
+  // Regression: the waves and the critical path were not read back.
+  EXPECT_EQ(back->estimate.waves, p.estimate.waves);
+  EXPECT_GT(back->estimate.waves, 0);
+  EXPECT_DOUBLE_EQ(back->estimate.critical_path_seconds, p.estimate.critical_path_seconds);
   EXPECT_EQ(PlanToJson(*back)["steps"][0]["est_seconds"], doc["steps"][0]["est_seconds"]);
 
   nlohmann::json bad = doc;
