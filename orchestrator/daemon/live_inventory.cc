@@ -36,9 +36,7 @@ nlohmann::json BuildInventory(const std::vector<state::HostRecord>& hosts,
                            {"memory_mib", f.value("memory_mib", 0)},
                            {"disk_gib", GiB(pool.value("size_bytes", 0.0))},
                            {"nic_mbps", f.value("nic_mbps", 1000)},
-                           {"state", online.count(h.name) ? f.value("state", "online") : "offline"},
-                           {"pool", pool.value("kind", "")},
-                           {"hypervisor", f.value("hypervisor", "")}};
+                           {"state", online.count(h.name) ? f.value("state", "online") : "offline"}};
     if (f.contains("failure_domain")) host["failure_domain"] = f["failure_domain"];
     doc["hosts"].push_back(std::move(host));
     const nlohmann::json volumes = f.value("volumes", nlohmann::json::array());
@@ -48,8 +46,7 @@ nlohmann::json BuildInventory(const std::vector<state::HostRecord>& hosts,
                               {"vcpus", g.value("vcpus", 1)},
                               {"memory_mib", g.value("memory_mib", 0)},
                               {"disk_gib", GiB(GuestDiskBytes(g, volumes))},
-                              {"state", g.value("state", "")},
-                              {"volumes", g.value("volumes", nlohmann::json::array())}};
+                              {"running", g.value("state", "") == "running"}};
       if (g.contains("load")) guest["load"] = g["load"];
       if (g.contains("dirty_mib_s")) guest["dirty_mib_s"] = g["dirty_mib_s"];
       doc["guests"].push_back(std::move(guest));

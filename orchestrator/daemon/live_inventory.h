@@ -1,6 +1,9 @@
 // The live inventory: what the agents reported, in the inventory document
 // format of DESIGN "Documents" (docs/inventory.md), so that the planner sees
-// the same shape whether it reads a file or asks the daemon.
+// the same shape whether it reads a file or asks the daemon. Only the fields
+// the inventory schema names are written, so that planning on the live
+// inventory raises no "unknown field" warnings; `drover hosts` and
+// `drover guests` show the rest (pool, hypervisor, volumes).
 #pragma once
 
 #include <set>
