@@ -12,6 +12,7 @@
 #include "agent/sync/data_channel.h"
 #include "agent/sync/discover.h"
 #include "agent/sync/encode.h"
+#include "agent/sync/flusher.h"
 #include "agent/sync/hash_scan.h"
 #include "agent/sync/io.h"
 #include "agent/sync/message.h"
@@ -25,6 +26,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr uint32_t kInitialHashCredit = 16;
 constexpr int kMaxAttempts = 4;
+// Background fdatasync every this many written bytes (see flusher.h).
+constexpr uint64_t kFlushEveryBytes = 2u << 20;
 
 struct InFlight {
   std::unique_ptr<ChunkPatch> patch;  // set once Data arrived
@@ -45,6 +48,7 @@ class Receiver::Session {
     auto fd = OpenFile(o_.target_path, O_RDWR);
     if (!fd) return fd.error().WithContext("destination volume");
     fd_ = std::move(*fd);
+    flusher_ = std::make_unique<Flusher>(fd_.get(), o_.target_path, kFlushEveryBytes);
     auto server = DataServer::Bind(o_.bind_endpoint, o_.own_keys, o_.source_public_key);
     if (!server) return server.error();
     server_ = std::move(*server);
@@ -269,13 +273,10 @@ class Receiver::Session {
     return Status::Ok();
   }
 
-  // Starts writeback every few MiB so that the final fdatasync has little
-  // left to wait for (sync_file_range does not wait and promises nothing).
+  // Durability overlaps the transfer: the flusher syncs in the background
+  // every few MiB, so the flush before success has only the tail left.
   void StartWriteback(const std::vector<Span>& spans) {
-    for (const Span& sp : spans) unflushed_ += sp.length;
-    if (unflushed_ < (8u << 20)) return;
-    unflushed_ = 0;
-    ::sync_file_range(fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    for (const Span& sp : spans) flusher_->Wrote(sp.length);
   }
 
   Status WriteError(const Status& s, uint64_t chunk) {
@@ -389,7 +390,7 @@ class Receiver::Session {
     if (w <= watermark_saved_) return Status::Ok();
     if (!force && Clock::now() - last_save_ < o_.resume_interval) return Status::Ok();
     last_save_ = Clock::now();
-    if (::fdatasync(fd_.get()) != 0) return WriteError(ErrnoStatus("fdatasync", errno), w);
+    if (Status s = flusher_->Sync(); !s.ok()) return WriteError(s, w);
     RETURN_STATUS_IF_ERROR(resume_.Save(o_.target_path,
                                         ResumePoint{source_id_, layout_.size, layout_.chunk_size, w,
                                                     PrefixDigest(w)}));
@@ -400,9 +401,7 @@ class Receiver::Session {
   // ------------------------------------------------------------ verify
   Status Verify() {
     Report(Phase::kVerify);
-    if (::fdatasync(fd_.get()) != 0) {
-      return WriteError(ErrnoStatus("fdatasync", errno), layout_.chunk_count());
-    }
+    if (Status s = flusher_->Sync(); !s.ok()) return WriteError(s, layout_.chunk_count());
     std::vector<Digest> mine = *dst_;
     for (uint64_t c = 0; c < resume_chunk_; ++c) mine[c] = src_[c];  // verified earlier
     // Changed chunks were hashed before they were written; unchanged ones
@@ -435,12 +434,13 @@ class Receiver::Session {
   ResumeStore resume_;
   HashCache cache_;
   UniqueFd fd_;
+  std::unique_ptr<Flusher> flusher_;  // declared after fd_: joins before the close
   std::unique_ptr<DataServer> server_;
   std::string peer_, source_id_;
   bool source_change_list_ = false, dst_from_cache_ = false, resume_checked_ = false;
   std::string resume_prefix_;
   bool ticket_spent_ = false, session_open_ = false, hashes_end_ = false, finished_ = false;
-  uint64_t refused_hellos_ = 0, unflushed_ = 0;
+  uint64_t refused_hellos_ = 0;
   Layout layout_;
   std::vector<Digest> src_;
   std::optional<std::vector<Digest>> dst_;
