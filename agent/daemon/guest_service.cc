@@ -5,6 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "agent/daemon/change_bases.h"
+#include "agent/sync/hash_cache.h"
+#include "common/log.h"
+
 namespace drover::agent {
 namespace {
 
@@ -185,6 +189,20 @@ Result<nlohmann::json> GuestService::Clone(Body b) {
   return nlohmann::json{{"name", clone.name}, {"macs", macs}};
 }
 
+Status GuestService::DropBases(const std::string& volume) {
+  ASSIGN_OR_RETURN(std::vector<std::string> snapshots,
+                   ChangeBases(config_.state_dir).Drop(volume));
+  sync::HashCache cache(config_.state_dir.empty() ? "" : config_.state_dir + "/hash-cache");
+  for (const auto& snapshot : snapshots) {
+    if (auto path = config_.storage->Path(config_.pool, snapshot)) cache.Remove(*path);
+    Status s = config_.storage->RemoveSnapshot(config_.pool, snapshot);
+    if (!s.ok() && s.code() != Code::kNotFound) {
+      spdlog::warn("removing base {} of {}: {}", snapshot, volume, s.ToString());
+    }
+  }
+  return Status::Ok();
+}
+
 Result<nlohmann::json> GuestService::Retire(Body b) {
   std::string volume = b.value("volume", "");
   ASSIGN_OR_RETURN(auto volumes, config_.storage->ListVolumes(config_.pool));
@@ -197,10 +215,16 @@ Result<nlohmann::json> GuestService::Retire(Body b) {
       {"retired_at", std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count()}};
-  std::lock_guard lock(retire_mu_);
-  std::ofstream out(config_.state_dir + "/retired-volumes.jsonl", std::ios::app);
-  out << record.dump() << "\n";
-  if (!out.flush()) return Err(IoError("cannot write " + config_.state_dir + "/retired-volumes.jsonl"));
+  {
+    std::lock_guard lock(retire_mu_);
+    std::ofstream out(config_.state_dir + "/retired-volumes.jsonl", std::ios::app);
+    out << record.dump() << "\n";
+    if (!out.flush()) {
+      return Err(IoError("cannot write " + config_.state_dir + "/retired-volumes.jsonl"));
+    }
+  }
+  // A retired volume is not sent again: its bases only take room.
+  RETURN_IF_ERROR(DropBases(volume));
   return record;
 }
 
@@ -215,6 +239,7 @@ Result<nlohmann::json> GuestService::RemoveVolume(Body b) {
       }
     }
   }
+  RETURN_IF_ERROR(DropBases(volume));
   Status s = config_.storage->RemoveVolume(config_.pool, volume);
   if (!s.ok() && s.code() != Code::kNotFound) return Err(s);
   return nlohmann::json{{"removed", volume}};

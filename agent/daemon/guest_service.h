@@ -8,9 +8,11 @@
 //   agent.guest.get {name}           -> {info, spec} (spec with volume names)
 //   agent.guest.clone {spec, new_name, volumes} -> defines and starts a copy
 //                                       with a new name and MAC
-//   agent.volume.retire {volume, reason} records a kept, retired volume
+//   agent.volume.retire {volume, reason} records a kept, retired volume and
+//                                    drops its change-tracking bases
 //   agent.volume.remove {volume}     removes a volume no guest uses (the
-//                                    orchestrator discards copies it made)
+//                                    orchestrator discards copies it made),
+//                                    with its change-tracking bases
 //   agent.migrate.prepare_in {spec}  -> {uri}  destination, held paused
 //   agent.migrate.start_out {name, uri, max_bandwidth_bytes_per_s,
 //                            downtime_limit_ms}
@@ -73,6 +75,9 @@ class GuestService {
   Result<hv::GuestSpec> ToLocal(const nlohmann::json& spec);
   Result<nlohmann::json> ToWire(const hv::GuestSpec& spec);
   Result<std::string> VolumeOfPath(const std::string& path);
+  // Removes the change-tracking base snapshots of `volume` (and their hash
+  // cache entries); a failure to remove one is logged, not returned.
+  Status DropBases(const std::string& volume);
 
   GuestServiceConfig config_;
   std::mutex retire_mu_;

@@ -1,7 +1,11 @@
 #include "agent/daemon/transfer_service.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <filesystem>
 
+#include "agent/sync/hash_cache.h"
 #include "agent/sync/receiver.h"
 #include "agent/sync/sender.h"
 #include "common/json_fields.h"
@@ -51,22 +55,26 @@ nlohmann::json Finished(const std::string& transfer, const std::string& side,
   return e;
 }
 
-// The name under which Path/RemoveSnapshot find what CreateSnapshot(volume,
-// snapshot) made: the file driver names snapshots VOLUME@SNAPSHOT, LVM by
-// the snapshot LV's own name.
-std::string SnapshotFullName(const storage::StorageDriver& driver, const std::string& volume,
-                             const std::string& snapshot) {
-  return driver.name() == "file" ? volume + "@" + snapshot : snapshot;
-}
-
 Status CheckBody(const wire::Message& m, const std::vector<JsonField>& fields) {
   return CheckJsonFields(m.body, fields, m.type, UnknownFields::kAllow);
+}
+
+// Workers are registered per side, so that one agent can be both ends of a
+// transfer (a copy between two volumes of its pool).
+constexpr const char* kSourceSuffix = "/source";
+constexpr const char* kDestSuffix = "/dest";
+constexpr size_t kOutcomesKept = 256;
+constexpr int64_t kMaxWaitMs = 3000;
+constexpr int64_t kMaxAcceptTimeoutMs = 600000;
+
+std::string HashCacheDir(const std::string& state_dir) {
+  return state_dir.empty() ? "" : state_dir + "/hash-cache";
 }
 
 }  // namespace
 
 TransferService::TransferService(TransferConfig config, PostFn post)
-    : config_(std::move(config)), post_(std::move(post)) {}
+    : config_(std::move(config)), post_(std::move(post)), bases_(config_.state_dir) {}
 
 TransferService::~TransferService() {
   std::map<std::string, std::unique_ptr<Worker>> workers;
@@ -105,11 +113,83 @@ Status TransferService::Start(const std::string& transfer, CancelFlag cancel,
   return Status::Ok();
 }
 
+void TransferService::Finish(const std::string& transfer, nlohmann::json outcome) {
+  std::lock_guard lock(mu_);
+  if (!outcomes_.count(transfer)) outcome_order_.push_back(transfer);
+  outcomes_[transfer] = std::move(outcome);
+  while (outcome_order_.size() > kOutcomesKept) {
+    outcomes_.erase(outcome_order_.front());
+    outcome_order_.pop_front();
+  }
+  finished_cv_.notify_all();
+}
+
+std::optional<nlohmann::json> TransferService::Outcome(const std::string& transfer,
+                                                       std::chrono::milliseconds wait) {
+  std::unique_lock lock(mu_);
+  auto known = [&] { return outcomes_.count(transfer) || workers_.count(transfer); };
+  if (!known()) return std::nullopt;
+  finished_cv_.wait_for(lock, wait, [&] { return outcomes_.count(transfer) > 0; });
+  auto it = outcomes_.find(transfer);
+  if (it == outcomes_.end()) return nlohmann::json{{"state", "running"}};
+  return it->second;
+}
+
+void TransferService::RemoveSnapshot(const std::string& snapshot) {
+  auto path = config_.driver->Path(config_.pool, snapshot);
+  if (path) sync::HashCache(HashCacheDir(config_.state_dir)).Remove(*path);
+  Status removed = config_.driver->RemoveSnapshot(config_.pool, snapshot);
+  if (!removed.ok() && removed.code() != Code::kNotFound) {
+    spdlog::warn("removing snapshot {}: {}", snapshot, removed.ToString());
+  }
+}
+
+std::optional<sync::ChangeBase> TransferService::BaseFor(const std::string& volume,
+                                                         const std::string& dest,
+                                                         const std::string& snapshot,
+                                                         std::string* base_name) {
+  std::optional<std::string> base = bases_.Get(volume, dest);
+  if (!base) return std::nullopt;  // the first send to this destination
+  *base_name = *base;
+  storage::StorageDriver* driver = config_.driver;
+  auto path = driver->Path(config_.pool, *base);
+  struct stat st;
+  if (!path || ::stat(path->c_str(), &st) != 0) {
+    spdlog::warn("base {} of {} is gone: this send hashes the volume", *base, volume);
+    (void)bases_.Forget(volume, dest, *base);
+    return std::nullopt;
+  }
+  auto ranges = driver->ChangedRanges(config_.pool, *base, snapshot);
+  if (!ranges) {
+    spdlog::warn("changed ranges {} -> {}: {}; this send hashes the volume", *base, snapshot,
+                 ranges.error().ToString());
+    return std::nullopt;
+  }
+  if (!ranges->has_value()) return std::nullopt;  // the driver cannot tell
+  sync::ChangeBase cb;
+  cb.base_path = *path;
+  cb.base_cache_tag = config_.pool + "/" + *base;
+  for (const auto& r : **ranges) cb.changed.push_back({r.offset, r.length});
+  return cb;
+}
+
+void TransferService::SettleBase(const std::string& volume, const std::string& dest,
+                                 const std::string& snapshot, bool verified) {
+  if (!verified) return RemoveSnapshot(snapshot);
+  auto old = bases_.Set(volume, dest, snapshot);
+  if (!old) {
+    spdlog::warn("cannot record base {} of {}: {}", snapshot, volume, old.error().ToString());
+    return RemoveSnapshot(snapshot);
+  }
+  if (*old && **old != snapshot) RemoveSnapshot(**old);
+}
+
 Result<nlohmann::json> TransferService::Receive(const wire::Message& m) {
   using enum JsonType;
   RETURN_IF_ERROR(CheckBody(m, {{"transfer", kString, true}, {"ticket", kString, true},
                                 {"source_key", kString, true}, {"volume", kString, true},
-                                {"size_bytes", kInteger, true}}));
+                                {"size_bytes", kInteger, true}, {"events", kBool},
+                                {"accept_timeout_ms", kInteger}}));
   std::string transfer = m.body["transfer"], volume = m.body["volume"];
   int64_t size = m.body["size_bytes"];
   if (size <= 0) return Err(InvalidArgument(m.type + ": size_bytes must be positive"));
@@ -128,15 +208,22 @@ Result<nlohmann::json> TransferService::Receive(const wire::Message& m) {
   o.target_path = path;
   o.cache_tag = config_.pool + "/" + volume;
   o.state_dir = config_.state_dir.empty() ? "" : config_.state_dir + "/sync";
+  if (m.body.contains("accept_timeout_ms")) {
+    o.accept_timeout = std::chrono::milliseconds(
+        std::clamp<int64_t>(m.body["accept_timeout_ms"], 1, kMaxAcceptTimeoutMs));
+  }
+  bool events = m.body.value("events", true);
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   o.cancel = cancel.get();
   ASSIGN_OR_RETURN(auto receiver, sync::Receiver::Bind(std::move(o)));
   std::string endpoint = receiver->endpoint();
   std::shared_ptr<sync::Receiver> shared(std::move(receiver));
-  RETURN_IF_ERROR(Start(transfer, cancel, [this, shared, cancel, transfer] {
+  RETURN_IF_ERROR(Start(transfer + kDestSuffix, cancel, [this, shared, cancel, transfer, events] {
     auto report = shared->Run();
     if (!report) spdlog::warn("transfer {}: receive failed: {}", transfer, report.error().ToString());
-    post_("transfer.event", Finished(transfer, "dest", report));
+    nlohmann::json done = Finished(transfer, "dest", report);
+    Finish(transfer + kDestSuffix, done);
+    if (events) post_("transfer.event", std::move(done));
   }));
   spdlog::info("transfer {}: receiving {} on {}", transfer, volume, endpoint);
   return nlohmann::json{{"endpoint", endpoint}, {"public_key", config_.keys.public_z85}};
@@ -146,60 +233,85 @@ Result<nlohmann::json> TransferService::Send(const wire::Message& m) {
   using enum JsonType;
   RETURN_IF_ERROR(CheckBody(m, {{"transfer", kString, true}, {"ticket", kString, true},
                                 {"endpoint", kString, true}, {"server_key", kString, true},
-                                {"volume", kString, true}, {"bandwidth_bytes_per_s", kInteger}}));
+                                {"volume", kString, true}, {"bandwidth_bytes_per_s", kInteger},
+                                {"events", kBool}, {"wait_ms", kInteger}}));
   std::string transfer = m.body["transfer"], volume = m.body["volume"];
+  std::string dest = m.body["server_key"];
   RETURN_IF_ERROR(storage::ValidateName(volume));
+  auto wait = std::chrono::milliseconds(
+      std::clamp<int64_t>(m.body.value("wait_ms", int64_t{0}), 0, kMaxWaitMs));
   storage::StorageDriver* driver = config_.driver;
-  std::string short_name = "drover-" + transfer;
-  std::string snapshot = SnapshotFullName(*driver, volume, short_name);
+  std::string snapshot = driver->SnapshotName(volume, "drover-" + transfer);
+  auto reply = [&](nlohmann::json outcome, const std::string& base) {
+    outcome.erase("transfer");
+    outcome.erase("side");
+    outcome["snapshot"] = snapshot;
+    if (!base.empty()) outcome["base"] = base;
+    return outcome;
+  };
+  const std::string key = transfer + kSourceSuffix;
+  if (auto repeat = Outcome(key, wait)) return reply(*repeat, "");
+
   // A classic LVM snapshot needs room for the changes made while it is read.
   uint64_t cow_bytes = 1ull << 30;
-  Status snap = driver->CreateSnapshot(config_.pool, volume, short_name, cow_bytes);
+  Status snap = driver->CreateSnapshot(config_.pool, volume, "drover-" + transfer, cow_bytes);
   if (!snap.ok() && snap.code() != Code::kAlreadyExists) {
     return Err(snap.WithContext("snapshot of source volume " + volume));
   }
   auto path = driver->Path(config_.pool, snapshot);
   if (!path) {
-    (void)driver->RemoveSnapshot(config_.pool, snapshot);
+    RemoveSnapshot(snapshot);
     return Err(path.error());
   }
+  std::string base_name;
   sync::SenderOptions o;
+  o.base = BaseFor(volume, dest, snapshot, &base_name);
   o.endpoint = m.body["endpoint"];
-  o.server_public_key = m.body["server_key"];
+  o.server_public_key = dest;
   o.own_keys = config_.keys;
   o.ticket = m.body["ticket"];
   o.source_path = *path;
   o.source_id = config_.pool + "/" + volume;
-  o.cache_tag = o.source_id;
-  o.cache_dir = config_.state_dir.empty() ? "" : config_.state_dir + "/hash-cache";
+  o.cache_tag = config_.pool + "/" + snapshot;
+  o.cache_dir = HashCacheDir(config_.state_dir);
   o.bandwidth_bytes_per_s = m.body.value("bandwidth_bytes_per_s", uint64_t{0});
+  bool events = m.body.value("events", true);
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   o.cancel = cancel.get();
-  Status started = Start(transfer, cancel, [this, o, cancel, transfer, snapshot]() mutable {
-    o.progress = ProgressThrottle(post_, transfer, "source");
+  Status started = Start(key, cancel,
+                         [this, o, cancel, transfer, key, volume, dest, snapshot, events]() mutable {
+    if (events) o.progress = ProgressThrottle(post_, transfer, "source");
     auto report = sync::RunSender(o);
-    Status removed = config_.driver->RemoveSnapshot(config_.pool, snapshot);
-    if (!removed.ok()) spdlog::warn("transfer {}: {}", transfer, removed.ToString());
+    SettleBase(volume, dest, snapshot, report.has_value());
     if (!report) spdlog::warn("transfer {}: send failed: {}", transfer, report.error().ToString());
-    post_("transfer.event", Finished(transfer, "source", report));
+    nlohmann::json done = Finished(transfer, "source", report);
+    Finish(key, done);
+    if (events) post_("transfer.event", std::move(done));
   });
   if (!started.ok()) {
-    (void)driver->RemoveSnapshot(config_.pool, snapshot);
+    RemoveSnapshot(snapshot);
     return Err(started);
   }
-  spdlog::info("transfer {}: sending {} to {}", transfer, volume, o.endpoint);
-  return nlohmann::json{{"snapshot", snapshot}};
+  spdlog::info("transfer {}: sending {} to {} ({})", transfer, volume, o.endpoint,
+               o.base ? "changes since " + base_name : std::string("hashing"));
+  auto outcome = Outcome(key, wait);
+  return reply(outcome ? *outcome : nlohmann::json{{"state", "running"}}, base_name);
 }
 
 Result<nlohmann::json> TransferService::Cancel(const wire::Message& m) {
   if (!m.body.contains("transfer") || !m.body["transfer"].is_string()) {
     return Err(InvalidArgument(m.type + ": missing field 'transfer'"));
   }
+  std::string transfer = m.body["transfer"];
   std::lock_guard lock(mu_);
-  auto it = workers_.find(m.body["transfer"].get<std::string>());
-  if (it == workers_.end()) return nlohmann::json{{"cancelled", false}};
-  *it->second->cancel = true;
-  return nlohmann::json{{"cancelled", true}};
+  bool cancelled = false;
+  for (const char* side : {kSourceSuffix, kDestSuffix}) {
+    auto it = workers_.find(transfer + side);
+    if (it == workers_.end()) continue;
+    *it->second->cancel = true;
+    cancelled = true;
+  }
+  return nlohmann::json{{"cancelled", cancelled}};
 }
 
 }  // namespace drover::agent

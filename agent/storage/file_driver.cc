@@ -14,7 +14,8 @@
 
 namespace drover::storage {
 
-std::string FileDriver::SnapshotName(const std::string& volume, const std::string& snapshot) {
+std::string FileDriver::SnapshotName(const std::string& volume,
+                                     const std::string& snapshot) const {
   return volume + "@" + snapshot;
 }
 

@@ -38,6 +38,11 @@ class LvmDriver : public StorageDriver {
   Status CreateSnapshot(const std::string& pool, const std::string& volume,
                         const std::string& snapshot, uint64_t cow_bytes) override;
   Status RemoveSnapshot(const std::string& pool, const std::string& snapshot) override;
+  // A snapshot is an LV of its own name in the volume group.
+  std::string SnapshotName(const std::string& /*volume*/,
+                           const std::string& snapshot) const override {
+    return snapshot;
+  }
   Result<std::string> Path(const std::string& pool, const std::string& name) override;
   Result<int> Open(const std::string& pool, const std::string& name, OpenMode mode) override;
   Result<std::optional<std::vector<ByteRange>>> ChangedRanges(const std::string& pool,

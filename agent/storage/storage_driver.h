@@ -67,6 +67,11 @@ class StorageDriver {
   virtual Status CreateSnapshot(const std::string& pool, const std::string& volume,
                                 const std::string& snapshot, uint64_t cow_bytes) = 0;
   virtual Status RemoveSnapshot(const std::string& pool, const std::string& snapshot) = 0;
+  // The name under which Path, Open, RemoveSnapshot and ChangedRanges find
+  // what CreateSnapshot(pool, volume, snapshot) made (the file driver:
+  // VOLUME@SNAPSHOT; LVM: the snapshot LV's own name). Pure.
+  virtual std::string SnapshotName(const std::string& volume,
+                                   const std::string& snapshot) const = 0;
   // Path of the volume or snapshot as a file or block device.
   virtual Result<std::string> Path(const std::string& pool, const std::string& name) = 0;
   virtual Result<int> Open(const std::string& pool, const std::string& name, OpenMode mode) = 0;
