@@ -14,6 +14,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// How long a guest paused for a cutover waits for the orchestrator.
+constexpr int64_t kDefaultPauseDeadlineMs = 15000;
+
 Result<std::string> NameOf(const nlohmann::json& b) {
   if (!b.contains("name") || !b["name"].is_string()) return Err(InvalidArgument("name: required"));
   return b["name"].get<std::string>();
@@ -88,13 +91,10 @@ void GuestService::Register(Agent& agent) {
     if (!s) return Err(s.error());
     return StatusToJson(*s);
   });
-  on("agent.migrate.continue_out", [h](Body b) -> Result<nlohmann::json> {
+  on("agent.migrate.continue_out", [this](Body b) { return ContinueOut(b); });
+  on("agent.migrate.abort_out", [this, h](Body b) -> Result<nlohmann::json> {
     ASSIGN_OR_RETURN(std::string name, NameOf(b));
-    ASSIGN_OR_RETURN(hv::MigrationStatus s, h->ContinueMigrationOut(name, Bounded(b, 3000, 3000)));
-    return StatusToJson(s);
-  });
-  on("agent.migrate.abort_out", [h](Body b) -> Result<nlohmann::json> {
-    ASSIGN_OR_RETURN(std::string name, NameOf(b));
+    (void)watchdog_.Disarm(name);  // fired or not, the answer is the same: the source runs
     return Done(h->AbortMigrationOut(name, milliseconds(3000)));
   });
   on("agent.migrate.finish_in", [this](Body b) { return FinishIn(b); });
@@ -268,8 +268,19 @@ Result<nlohmann::json> GuestService::StartOut(Body b) {
             q->phase == hv::MigrationPhase::kPreSwitchover)) {
     return StatusToJson(*q);
   }
+  auto deadline = milliseconds(std::clamp<int64_t>(
+      b.value("pause_deadline_ms", kDefaultPauseDeadlineMs), 100, 600000));
   RETURN_IF_ERROR(config_.hv->StartMigrationOut(name, target, params));
+  watchdog_.Arm(name, deadline);
   ASSIGN_OR_RETURN(hv::MigrationStatus s, config_.hv->QueryMigrationOut(name));
+  return StatusToJson(s);
+}
+
+Result<nlohmann::json> GuestService::ContinueOut(Body b) {
+  ASSIGN_OR_RETURN(std::string name, NameOf(b));
+  RETURN_IF_ERROR(watchdog_.Disarm(name));
+  ASSIGN_OR_RETURN(hv::MigrationStatus s,
+                   config_.hv->ContinueMigrationOut(name, Bounded(b, 3000, 3000)));
   return StatusToJson(s);
 }
 

@@ -15,10 +15,17 @@
 //                                    with its change-tracking bases
 //   agent.migrate.prepare_in {spec}  -> {uri}  destination, held paused
 //   agent.migrate.start_out {name, uri, max_bandwidth_bytes_per_s,
-//                            downtime_limit_ms}
+//                            downtime_limit_ms, pause_deadline_ms?}
+//                                    also arms the pause watchdog
+//                                    (pause_watchdog.h): a guest paused in
+//                                    pre-switchover longer than
+//                                    pause_deadline_ms (default 15 s, 100 ms
+//                                    to 10 min) without continue_out or
+//                                    abort_out is resumed here
 //   agent.migrate.query_out {name}   -> status (no wait)
 //   agent.migrate.wait_switchover {name, timeout_ms <= 1000} -> status
-//   agent.migrate.continue_out {name} -> status (bounded: 3 s)
+//   agent.migrate.continue_out {name} -> status (bounded: 3 s); Aborted if
+//                                    the watchdog already resumed the source
 //   agent.migrate.abort_out {name}   cancels; the source runs again
 //   agent.migrate.finish_in {name}   waits (<= 3 s) for the whole guest,
 //                                    resumes it -> {state}
@@ -36,6 +43,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/daemon/agent.h"
+#include "agent/daemon/pause_watchdog.h"
 #include "agent/hypervisor/hypervisor.h"
 #include "agent/storage/storage_driver.h"
 #include "common/status.h"
@@ -52,7 +60,8 @@ struct GuestServiceConfig {
 
 class GuestService {
  public:
-  explicit GuestService(GuestServiceConfig config) : config_(std::move(config)) {}
+  explicit GuestService(GuestServiceConfig config)
+      : config_(std::move(config)), watchdog_(config_.hv) {}
 
   // Adds every handler above to `agent`.
   void Register(Agent& agent);
@@ -69,6 +78,7 @@ class GuestService {
   Result<nlohmann::json> RemoveVolume(Body b);
   Result<nlohmann::json> PrepareIn(Body b);
   Result<nlohmann::json> StartOut(Body b);
+  Result<nlohmann::json> ContinueOut(Body b);
   Result<nlohmann::json> FinishIn(Body b);
 
   // Spec with volume names -> spec with this pool's paths, and back.
@@ -80,6 +90,7 @@ class GuestService {
   Status DropBases(const std::string& volume);
 
   GuestServiceConfig config_;
+  PauseWatchdog watchdog_;
   std::mutex retire_mu_;
 };
 
