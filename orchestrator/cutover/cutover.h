@@ -5,11 +5,13 @@
 //                    │ round fits the downtime budget, or round limit
 //                    │ (not converging: policy "stop" fails here, guest
 //                    ▼  untouched on the source; "proceed" goes on)
-//               kMemory: destination prepared (held paused), memory
-//                    │    pre-copy until QEMU pauses the source
+//               kMemory: final round's receivers bound on the destination,
+//                    │    destination guest prepared (held paused),
+//                    │    memory pre-copy until QEMU pauses the source
 //                    ▼    (pre-switchover) ── pause window starts
-//               kFinalRound: last disk sync, source quiescent
-//                    ▼
+//               kFinalRound: last disk sync, source quiescent; the source
+//                    │    reads only what changed since its last verified
+//                    ▼    send (change tracking); last chance to abort
 //               kContinue: last memory state to the destination
 //                    ▼
 //               kResume: destination runs ── pause window ends
@@ -17,14 +19,23 @@
 //               kRetire: source guest destroyed and undefined; source
 //                        volumes kept and recorded retired (never deleted)
 //
-// Any failure before kResume succeeds rolls back: cancel the migration,
+// Any failure or cancel before kContinue rolls back: cancel the migration,
 // resume the guest on the source, destroy the incoming copy and remove the
-// destination volumes this job created. A failure after it (retiring the
-// source) is reported in the result but the guest stays on the destination.
+// destination volumes this job created (also after kContinue, until kResume
+// succeeds, as far as the hypervisor allows). The source agent's pause
+// watchdog resumes the source on its own if this job dies in the pause.
+//
+// Progress phases, in order: "full sync", "round", "memory", "final round",
+// "cutover" (published before continue_out), "retire" (published only after
+// finish_in succeeded). A journaled executor decides roll back or forward
+// from them: keep them. A failure after kResume (retiring the source) is
+// reported in the result but the guest stays on the destination.
 //
 // The result: {guest, from, to, rounds: [{round, bytes_sent, bytes_changed,
-// seconds}], converged, downtime_ms (pause window seen by the orchestrator),
-// hypervisor_downtime_ms, memory_bytes, total_s, retired_volumes}.
+// seconds, discovery}], converged, downtime_ms (pause window seen by the
+// orchestrator), pause: {final_round_ms, continue_ms, finish_ms} (where it
+// went), hypervisor_downtime_ms (QEMU's own figure, from its stop to the end
+// of the stream), memory_bytes, total_s, retired_volumes}.
 // Not resumable across an orchestrator restart yet: the state lives in the
 // job thread. Thread-compatible; one call per job thread.
 #pragma once

@@ -3,10 +3,11 @@
 // of h1's pool, `drover migrate` / `drover clone` run as the CLI. Skips with
 // the reason when the guest image cannot be built.
 //
-// The guest's disk is 256 MiB, as the issue asks. The migration runs with a
-// 1000 ms downtime budget: on two shared cores a disk round over 256 MiB
-// costs about 0.45 s whatever changed (snapshot and discovery), so a 300 ms
-// budget is not met and the default policy stops (measured: pause ~0.75 s).
+// The guest's disk is 256 MiB, as the issue asks. The agents' pools live on
+// an XFS on a loop device (reflink snapshots), as in the lab, so the disk
+// rounds after the full sync read only what changed (FIEMAP change
+// tracking); without root the pools stay on the scratch file system, the
+// rounds hash, and the tests that need the pause to be short say so.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -21,6 +22,7 @@
 
 #include "agent/hypervisor/qemu/qemu_hypervisor.h"
 #include "tests/agent/hypervisor/test_guest.h"
+#include "tests/agent/storage/xfs_fixture.h"
 #include "tests/guest/disk_check.h"
 #include "tests/integration/cluster.h"
 
@@ -48,6 +50,15 @@ class CutoverTest : public ::testing::Test {
     auto image = hv::testing::GuestImageDir();
     if (!image) GTEST_SKIP() << "no test guest image: " << image.error().ToString();
     image_ = *image;
+    xfs_ = std::make_unique<storage::testing::XfsMount>(1024);
+    if (xfs_->ok()) {
+      for (const char* h : {"h1", "h2"}) {  // the cluster's pool paths lead onto the XFS
+        fs::create_directories(xfs_->dir() + "/pool-" + h);
+        fs::create_directory_symlink(xfs_->dir() + "/pool-" + h, c_.dir() + "/pool-" + h);
+      }
+    } else {
+      std::printf("[ note     ] pools without reflinks: %s\n", xfs_->why_not().c_str());
+    }
     c_.StartOrchestrator();
     for (const char* h : {"h1", "h2"}) StartAgent(h);
     ASSERT_TRUE(WaitFor([&] { return c_.HostState("h1") == "online" &&
@@ -111,16 +122,33 @@ class CutoverTest : public ::testing::Test {
     return "";
   }
 
+  // The guest's disk as the checker sees it after the guest is gone from `h`.
+  void ExpectDiskPassesChecker(const std::string& h) {
+    c_.StopAgent(h);
+    auto d = OpenDriver(h);
+    ASSERT_TRUE(d);
+    ASSERT_TRUE(d->Destroy("vm1").ok());
+    auto last = LastCounter(Serial(h, "vm1"));
+    ASSERT_TRUE(last.has_value());
+    auto check = guest::CheckImageFile(Pool(h) + "/vm1-disk", last);
+    ASSERT_TRUE(check.has_value()) << check.error().ToString();
+    EXPECT_TRUE(check->ok()) << check->Summary();
+    EXPECT_GE(check->max_counter, *last);
+  }
+
   Cluster c_;
   hv::testing::ScratchDir scratch_;  // short paths for the QMP sockets
   std::string image_;
+  // Declared after c_: unmounted before the cluster's directory goes (the
+  // agents and guests are gone by then, TearDown stops them).
+  std::unique_ptr<storage::testing::XfsMount> xfs_;
 };
 
 TEST_F(CutoverTest, RunningGuestMigratesWhileWritingAndKeepsCounting) {
   // The source run directory goes with the source guest: note the counter now.
   auto src_before = LastCounter(Serial("h1", "vm1"));
   ASSERT_TRUE(src_before.has_value());
-  CliResult r = c_.Drover({"migrate", "vm1", "--to", "h2", "--downtime-ms", "1000", "--json"});
+  CliResult r = c_.Drover({"migrate", "vm1", "--to", "h2", "--downtime-ms", "300", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err << c_.Log("orchestrator");
   auto job = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_TRUE(job.is_object()) << r.out;
@@ -128,7 +156,14 @@ TEST_F(CutoverTest, RunningGuestMigratesWhileWritingAndKeepsCounting) {
   std::printf("[ figures  ] %s\n", result.dump().c_str());
   ASSERT_TRUE(result.contains("downtime_ms"));
   EXPECT_GT(result["downtime_ms"].get<uint64_t>(), 0u);
-  EXPECT_GE(result["rounds"].size(), 2u) << "a full sync and at least the final round";
+  EXPECT_GT(result.value("hypervisor_downtime_ms", uint64_t{0}), 0u);
+  ASSERT_GE(result["rounds"].size(), 2u) << "a full sync and at least the final round";
+  if (xfs_->ok()) {
+    // Inside the pause only what changed since the last round is read.
+    EXPECT_EQ(result["rounds"].back().value("discovery", ""), "change-tracking");
+    // Generous for two shared, loaded cores; tools/bench-migrate measures.
+    EXPECT_LT(result["downtime_ms"].get<uint64_t>(), 1000u);
+  }
 
   // Runs on h2 and goes on counting from where it was: no reboot (a boot
   // starts the counter afresh, below what the source had reported).
@@ -150,15 +185,7 @@ TEST_F(CutoverTest, RunningGuestMigratesWhileWritingAndKeepsCounting) {
             std::string::npos);
 
   // The destination disk holds every write up to the last counter reported.
-  c_.StopAgent("h2");
-  auto h2 = OpenDriver("h2");
-  ASSERT_TRUE(h2);
-  ASSERT_TRUE(h2->Destroy("vm1").ok());
-  auto dst_last = LastCounter(Serial("h2", "vm1"));
-  auto check = guest::CheckImageFile(Pool("h2") + "/vm1-disk", dst_last);
-  ASSERT_TRUE(check.has_value()) << check.error().ToString();
-  EXPECT_TRUE(check->ok()) << check->Summary();
-  EXPECT_GE(check->max_counter, *dst_last);
+  ExpectDiskPassesChecker("h2");
 }
 
 TEST_F(CutoverTest, DestinationAgentKilledDuringPreCopyLeavesTheGuestOnTheSource) {
@@ -215,6 +242,53 @@ TEST_F(CutoverTest, AnAbortedMigrationLeavesTheGuestOnTheSource) {
   EXPECT_EQ(state, "running");
   EXPECT_TRUE(WaitFor([&] { return !fs::exists(Pool("h2") + "/vm1-disk"); }, 10s))
       << "the destination copy is discarded";
+}
+
+// The orchestrator holds the pause before the final round (its test hook),
+// so the abort lands there every time.
+class CutoverAbortInPauseTest : public CutoverTest {
+ protected:
+  void SetUp() override {
+    ::setenv("DROVER_TEST_HOLD_PAUSE_MS", "20000", 1);  // inherited by drover serve
+    CutoverTest::SetUp();
+    ::unsetenv("DROVER_TEST_HOLD_PAUSE_MS");
+  }
+};
+
+TEST_F(CutoverAbortInPauseTest, AnAbortInsideThePauseResumesTheGuestOnTheSource) {
+  pid_t cli = StartProcess({c_.drover(), "--state", c_.dir() + "/state.db", "--connect",
+                            c_.endpoint(), "--orchestrator-key", c_.dir() + "/orchestrator.pub",
+                            "--key", c_.dir() + "/operator.key", "migrate", "vm1", "--to", "h2",
+                            "--downtime-ms", "300"},
+                           c_.dir() + "/migrate.log");
+  ASSERT_TRUE(WaitFor([&] { return Slurp(c_.dir() + "/migrate.log").find("final round") !=
+                                   std::string::npos; }, 120s))
+      << Slurp(c_.dir() + "/migrate.log") << c_.Log("orchestrator");
+  // Paused: the source's serial log stands still.
+  auto paused_at = LastCounter(Serial("h1", "vm1"));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(LastCounter(Serial("h1", "vm1")), paused_at) << "the guest is not paused";
+  ::kill(cli, SIGINT);
+  int status = 0;
+  for (int i = 0; i < 300 && ::waitpid(cli, &status, WNOHANG) == 0; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  std::string out = Slurp(c_.dir() + "/migrate.log");
+  ASSERT_TRUE(WIFEXITED(status)) << "drover migrate still running 30 s after SIGINT";
+  EXPECT_EQ(WEXITSTATUS(status), 1) << out;
+  EXPECT_NE(out.find("cancelled"), std::string::npos) << out;
+
+  // The guest runs on the source again and goes on counting.
+  auto before = LastCounter(Serial("h1", "vm1"));
+  ASSERT_TRUE(before.has_value());
+  EXPECT_TRUE(WaitForCounter(Serial("h1", "vm1"), *before + 300, 30s).has_value());
+  std::string state;
+  EXPECT_EQ(GuestHost("vm1", &state), "h1");
+  EXPECT_EQ(state, "running");
+  EXPECT_TRUE(WaitFor([&] { return !fs::exists(Pool("h2") + "/vm1-disk"); }, 10s))
+      << "the destination copy is discarded";
+  EXPECT_FALSE(fs::exists(scratch_.path() + "/h2/vm1/guest.json")) << "the incoming guest goes";
+  ExpectDiskPassesChecker("h1");
 }
 
 TEST_F(CutoverTest, AGuestThatDoesNotConvergeIsReportedAndStaysOnTheSource) {
