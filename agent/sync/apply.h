@@ -4,9 +4,9 @@
 // new bytes: literals are unpacked into place; a librsync run is patched
 // from a copy of its old bytes into a separate buffer, never in place
 // (librsync reads its basis at random positions). Literals and runs never
-// overlap, so a run's old bytes are intact until it is patched. Verify
-// compares the result with the source's chunk digest; only a verified chunk
-// is written. Every malformed input (a literal out of bounds, a bad zstd
+// overlap, so a run's old bytes are intact until it is patched. The receiver
+// compares the result's digest with the source's; only a verified chunk is
+// written. Every malformed input (a literal out of bounds, a bad zstd
 // frame, a delta that does not fit) is an InvalidArgument that the receiver
 // answers by asking for the chunk again. Not thread-safe; one per chunk.
 #pragma once
@@ -29,7 +29,6 @@ class ChunkPatch {
                                                        uint32_t block_size) const;
   Status ApplyDeltas(const std::vector<Span>& runs, const std::vector<Packed>& deltas);
 
-  bool Matches(const Digest& expected) const { return HashChunk(new_) == expected; }
   const std::vector<uint8_t>& bytes() const { return new_; }
   // The spans that literals and deltas rewrote: all that must be written
   // (writing less keeps reflinked destinations shared and writes fast).

@@ -33,10 +33,24 @@ std::vector<uint64_t> ChunksTouching(const Layout& layout, const std::vector<Byt
   return chunks;
 }
 
+std::vector<uint64_t> BlocksTouching(const Layout& layout, const std::vector<ByteRange>& ranges) {
+  std::vector<uint64_t> blocks;
+  for (const ByteRange& r : ranges) {
+    if (r.length == 0 || r.offset >= layout.size) continue;
+    uint64_t end = std::min(layout.size, r.offset + r.length);
+    for (uint64_t b = r.offset / layout.block_size; b * layout.block_size < end; ++b) {
+      blocks.push_back(b);
+    }
+  }
+  std::sort(blocks.begin(), blocks.end());
+  blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
+  return blocks;
+}
+
 namespace {
 
 // The base's cached digests, if the base is still what the cache describes.
-Result<std::vector<Digest>> LoadBase(const ChangeBase& base, const Layout& layout,
+Result<VolumeDigests> LoadBase(const ChangeBase& base, const Layout& layout,
                                      const HashCache& cache) {
   ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(base.base_path, O_RDONLY));
   ASSIGN_OR_RETURN(FileIdentity id, IdentifyFile(fd.get(), base.base_cache_tag));
@@ -56,15 +70,15 @@ Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::str
     d.method = DiscoveryMethod::kCache;
     return d;
   }
-  std::optional<std::vector<Digest>> base_digests;
+  std::optional<VolumeDigests> base_digests;
   if (base) {
     if (auto loaded = LoadBase(*base, layout, cache)) base_digests = std::move(*loaded);
   }
   if (base_digests) {
     d.digests = std::move(*base_digests);
-    std::vector<uint64_t> chunks = ChunksTouching(layout, base->changed);
-    RETURN_IF_ERROR(HashSomeChunks(fd, layout, chunks, d.digests, threads, cancel));
-    for (uint64_t c : chunks) d.bytes_read += layout.ChunkLength(c);
+    std::vector<uint64_t> blocks = BlocksTouching(layout, base->changed);
+    RETURN_IF_ERROR(HashSomeBlocks(fd, layout, blocks, d.digests));
+    for (uint64_t b : blocks) d.bytes_read += layout.BlockLength(b);
     d.method = DiscoveryMethod::kChangeTracking;
   } else {
     ASSIGN_OR_RETURN(d.digests, HashAllChunks(fd, layout, threads, cancel));
@@ -86,7 +100,8 @@ Result<Discovery> DiscoverDestination(int fd, const std::string& path,
     d.method = DiscoveryMethod::kCache;
     return d;
   }
-  d.digests.assign(layout.chunk_count(), Digest{});
+  d.digests.chunks.assign(layout.chunk_count(), Digest{});
+  d.digests.blocks.assign(layout.block_count(), Digest{});
   std::vector<uint64_t> chunks;
   for (uint64_t c = first_chunk; c < layout.chunk_count(); ++c) chunks.push_back(c);
   RETURN_IF_ERROR(HashSomeChunks(fd, layout, chunks, d.digests, threads, cancel));

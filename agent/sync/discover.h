@@ -4,7 +4,10 @@
 //   1. the snapshot's own cache entry (nothing read);
 //   2. change tracking: the base snapshot's cache entry plus the byte ranges
 //      the storage driver reports changed since the base (thin_delta, FIEMAP):
-//      only chunks touching those ranges are read;
+//      only the blocks touching those ranges are read and hashed, and the
+//      digests of their chunks derived from the block digests. The result is
+//      only as true as the change list: drivers may over-report, never
+//      under-report (a block changed but not listed keeps the base's digest);
 //   3. a full parallel hash.
 // The result is stored in the cache for the next round. Destination side:
 // its cache entry (valid only if nobody wrote since the last sync), else a
@@ -41,20 +44,24 @@ enum class DiscoveryMethod { kCache, kChangeTracking, kFullHash };
 const char* MethodName(DiscoveryMethod m);
 
 struct Discovery {
-  std::vector<Digest> digests;
+  VolumeDigests digests;
   DiscoveryMethod method = DiscoveryMethod::kFullHash;
   uint64_t bytes_read = 0;
 };
 
 // Chunks touching any of `ranges` (sorted, unique, clipped to the layout).
 std::vector<uint64_t> ChunksTouching(const Layout& layout, const std::vector<ByteRange>& ranges);
+// Blocks touching any of `ranges` (sorted, unique, clipped to the layout):
+// a range that splits a block names the whole block.
+std::vector<uint64_t> BlocksTouching(const Layout& layout, const std::vector<ByteRange>& ranges);
 
 Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::string& cache_tag,
                                  const Layout& layout, const HashCache& cache,
                                  const std::optional<ChangeBase>& base, int threads,
                                  const std::atomic<bool>* cancel);
 
-// Digests for chunks < first_chunk are left zero: the caller knows them.
+// Digests for chunks < first_chunk (and their blocks) are left zero: the
+// caller knows the chunks' digests, not their blocks'.
 Result<Discovery> DiscoverDestination(int fd, const std::string& path,
                                       const std::string& cache_tag, const Layout& layout,
                                       const HashCache& cache, uint64_t first_chunk, int threads,

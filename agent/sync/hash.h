@@ -1,9 +1,13 @@
 // Content hashes for the sync engine: the only file that includes <xxhash.h>.
 //
-// Chunks are identified by a 128-bit XXH3 digest, 4 KiB blocks inside a chunk
-// by a 64-bit XXH3 digest, and a whole volume by the XXH3-128 of its chunk
-// digests in order (so a cached list of chunk digests yields the volume hash
-// without reading the volume again). Pure functions, thread-safe.
+// Digests form a two-level tree (data protocol 2): each block (4 KiB; the
+// last may be partial) has an XXH3-128 digest; a chunk's digest is the
+// XXH3-128 of its block digests in order; the volume's content hash is the
+// XXH3-128 of its chunk digests in order. So a side that knows which blocks
+// changed and holds the others' digests (cache) derives a chunk's digest by
+// hashing only the changed blocks, and a cached list of chunk digests yields
+// the volume hash without reading the volume. Requests name a destination's
+// blocks by a 64-bit XXH3 digest (HashBlock). Pure functions, thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -20,11 +24,29 @@ struct Digest {
   std::string Hex() const;
 };
 
-Digest HashChunk(std::span<const uint8_t> data);
+// The digests of one volume: one per chunk and one per block (block i of
+// the volume is bytes [i * block_size, ...); see Layout::FirstBlock).
+struct VolumeDigests {
+  std::vector<Digest> chunks;
+  std::vector<Digest> blocks;
+};
+
+// The digest of one block's bytes (a tree leaf).
+Digest HashBlockDigest(std::span<const uint8_t> block);
+// A chunk's digest: its blocks of `block_size` bytes (the last may be
+// shorter) hashed, then combined. If `blocks` is given, the block digests are
+// stored there (it must have room for every block of the chunk).
+Digest HashChunk(std::span<const uint8_t> data, uint32_t block_size, Digest* blocks = nullptr);
 uint64_t HashBlock(std::span<const uint8_t> data);
 uint64_t HashString(std::string_view s);
 
-// The volume content hash: XXH3-128 over the chunk digests (lo, hi little-endian).
+// XXH3-128 over a list of digests (lo, hi little-endian): a chunk's digest
+// from its block digests, and the volume content hash from chunk digests.
 Digest HashDigestList(std::span<const Digest> digests);
+
+// The byte form HashDigestList hashes (16 bytes a digest: lo, hi, each
+// little-endian), for storing digest lists. `out` has room for all of them.
+void PackDigests(std::span<const Digest> digests, uint8_t* out);
+void UnpackDigests(const uint8_t* in, std::span<Digest> out);
 
 }  // namespace drover::sync

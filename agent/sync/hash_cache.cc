@@ -11,7 +11,7 @@
 namespace drover::sync {
 namespace {
 
-constexpr char kMagic[8] = {'D', 'R', 'V', 'H', 'C', 'v', '1', '\n'};
+constexpr char kMagic[8] = {'D', 'R', 'V', 'H', 'C', 'v', '2', '\n'};
 
 void PutU64(std::vector<uint8_t>& out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
@@ -29,11 +29,19 @@ std::vector<uint8_t> Header(const FileIdentity& id, const Layout& layout) {
   for (uint64_t v : {id.dev, id.ino, id.size, static_cast<uint64_t>(id.mtime_ns),
                      static_cast<uint64_t>(id.ctime_ns), HashString(id.tag),
                      static_cast<uint64_t>(id.block_device), layout.size,
-                     static_cast<uint64_t>(layout.chunk_size)}) {
+                     static_cast<uint64_t>(layout.chunk_size),
+                     static_cast<uint64_t>(layout.block_size)}) {
     PutU64(h, v);
   }
   return h;
 }
+
+// One checksum over both lists, so that a torn entry is never used.
+Digest Checksum(const VolumeDigests& d) {
+  Digest both[2] = {HashDigestList(d.chunks), HashDigestList(d.blocks)};
+  return HashDigestList(both);
+}
+
 
 }  // namespace
 
@@ -62,43 +70,49 @@ std::string HashCache::EntryPath(const std::string& volume_path) const {
   return dir_ + "/" + name;
 }
 
-Result<std::vector<Digest>> HashCache::Load(const std::string& volume_path,
-                                            const FileIdentity& id, const Layout& layout) const {
+Result<VolumeDigests> HashCache::Load(const std::string& volume_path, const FileIdentity& id,
+                                      const Layout& layout) const {
   if (!enabled()) return Err(NotFound("hash cache disabled"));
   if (id.block_device && id.tag.empty()) return Err(NotFound("block device without a cache tag"));
   ASSIGN_OR_RETURN(std::string raw, ReadWholeFile(EntryPath(volume_path)));
   std::vector<uint8_t> header = Header(id, layout);
-  const uint64_t n = layout.chunk_count();
-  if (raw.size() != header.size() + n * 16 + 16 ||
+  const uint64_t n = layout.chunk_count(), m = layout.block_count();
+  if (raw.size() != header.size() + (n + m) * 16 + 16 ||
       std::memcmp(raw.data(), header.data(), header.size()) != 0) {
     return Err(NotFound("hash cache entry for " + volume_path + " is stale"));
   }
   const auto* p = reinterpret_cast<const uint8_t*>(raw.data()) + header.size();
-  std::vector<Digest> digests(n);
-  for (uint64_t i = 0; i < n; ++i) digests[i] = Digest{GetU64(p + 16 * i), GetU64(p + 16 * i + 8)};
-  Digest check = HashDigestList(digests);
-  const uint8_t* tail = p + 16 * n;
+  VolumeDigests d;
+  d.chunks.resize(n);
+  d.blocks.resize(m);
+  UnpackDigests(p, d.chunks);
+  UnpackDigests(p + 16 * n, d.blocks);
+  Digest check = Checksum(d);
+  const uint8_t* tail = p + 16 * (n + m);
   if (check.lo != GetU64(tail) || check.hi != GetU64(tail + 8)) {
     return Err(NotFound("hash cache entry for " + volume_path + " is damaged"));
   }
-  return digests;
+  return d;
 }
 
 Status HashCache::Store(const std::string& volume_path, const FileIdentity& id,
-                        const Layout& layout, const std::vector<Digest>& digests) const {
+                        const Layout& layout, const VolumeDigests& digests) const {
   if (!enabled() || (id.block_device && id.tag.empty())) return Status::Ok();
-  if (digests.size() != layout.chunk_count()) return Internal("digest list of wrong size");
+  if (digests.chunks.size() != layout.chunk_count() ||
+      digests.blocks.size() != layout.block_count()) {
+    return Internal("digest list of wrong size");
+  }
   RETURN_STATUS_IF_ERROR(MakeDirs(dir_));
   std::vector<uint8_t> out = Header(id, layout);
-  out.reserve(out.size() + digests.size() * 16 + 16);
-  for (const Digest& d : digests) {
-    PutU64(out, d.lo);
-    PutU64(out, d.hi);
-  }
-  Digest check = HashDigestList(digests);
+  size_t pos = out.size();
+  out.reserve(pos + (digests.chunks.size() + digests.blocks.size()) * 16 + 16);
+  out.resize(pos + (digests.chunks.size() + digests.blocks.size()) * 16);
+  PackDigests(digests.chunks, out.data() + pos);
+  PackDigests(digests.blocks, out.data() + pos + digests.chunks.size() * 16);
+  Digest check = Checksum(digests);
   PutU64(out, check.lo);
   PutU64(out, check.hi);
-  return WriteFileAtomic(EntryPath(volume_path), out);
+  return WriteFileReplace(EntryPath(volume_path), out);
 }
 
 void HashCache::Remove(const std::string& volume_path) const {

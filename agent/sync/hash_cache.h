@@ -1,5 +1,6 @@
-// Discover, part 2: chunk digests persisted between sync rounds, so that
-// data which did not change is not read again.
+// Discover, part 2: chunk and block digests persisted between sync rounds,
+// so that data which did not change is not read again (and a chunk with a
+// few changed blocks is re-hashed by reading only those blocks).
 //
 // A cache entry belongs to one file and is valid only while that file's
 // identity is unchanged: device, inode, size, mtime and ctime in
@@ -41,10 +42,12 @@ class HashCache {
   std::string EntryPath(const std::string& volume_path) const;
 
   // The digests of `volume_path` if its entry matches `id` and `layout`.
-  Result<std::vector<Digest>> Load(const std::string& volume_path, const FileIdentity& id,
-                                   const Layout& layout) const;
+  Result<VolumeDigests> Load(const std::string& volume_path, const FileIdentity& id,
+                             const Layout& layout) const;
+  // Entries are written without fsync: a lost or torn entry fails its
+  // checksum or identity on Load, which only costs a re-hash.
   Status Store(const std::string& volume_path, const FileIdentity& id, const Layout& layout,
-               const std::vector<Digest>& digests) const;
+               const VolumeDigests& digests) const;
   void Remove(const std::string& volume_path) const;
 
  private:

@@ -1,5 +1,6 @@
 #include "agent/sync/hash_scan.h"
 
+#include <algorithm>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -14,7 +15,7 @@ constexpr uint64_t kBatchBytes = 1 << 20;
 // Hashes the chunks named by `list[i]` for i in [0, list.size()), in batches
 // of neighbouring list entries read with one pread when contiguous.
 Status Scan(int fd, const Layout& layout, const std::vector<uint64_t>& list,
-            std::vector<Digest>& digests, int threads, const std::atomic<bool>* cancel) {
+            VolumeDigests& digests, int threads, const std::atomic<bool>* cancel) {
   const uint64_t per_batch = std::max<uint64_t>(1, kBatchBytes / layout.chunk_size);
   std::atomic<uint64_t> next{0};
   std::mutex mu;
@@ -46,7 +47,9 @@ Status Scan(int fd, const Layout& layout, const std::vector<uint64_t>& list,
         uint64_t pos = 0;
         for (uint64_t k = 0; k < run; ++k) {
           uint32_t clen = layout.ChunkLength(list[i + k]);
-          digests[list[i + k]] = HashChunk(std::span<const uint8_t>(buf.data() + pos, clen));
+          const uint64_t c = list[i + k];
+          digests.chunks[c] = HashChunk(std::span<const uint8_t>(buf.data() + pos, clen),
+                                        layout.block_size, &digests.blocks[layout.FirstBlock(c)]);
           pos += clen;
         }
         i += run;
@@ -62,20 +65,57 @@ Status Scan(int fd, const Layout& layout, const std::vector<uint64_t>& list,
 
 }  // namespace
 
-Result<std::vector<Digest>> HashAllChunks(int fd, const Layout& layout, int threads,
-                                          const std::atomic<bool>* cancel) {
+Result<VolumeDigests> HashAllChunks(int fd, const Layout& layout, int threads,
+                                    const std::atomic<bool>* cancel) {
   std::vector<uint64_t> all(layout.chunk_count());
   std::iota(all.begin(), all.end(), 0);
-  std::vector<Digest> digests(all.size());
+  VolumeDigests digests;
+  digests.chunks.resize(all.size());
+  digests.blocks.resize(layout.block_count());
   RETURN_IF_ERROR(Scan(fd, layout, all, digests, threads, cancel));
   return digests;
 }
 
 Status HashSomeChunks(int fd, const Layout& layout, const std::vector<uint64_t>& chunks,
-                      std::vector<Digest>& digests, int threads,
+                      VolumeDigests& digests, int threads,
                       const std::atomic<bool>* cancel) {
-  if (digests.size() != layout.chunk_count()) return Internal("digest list of wrong size");
+  if (digests.chunks.size() != layout.chunk_count() ||
+      digests.blocks.size() != layout.block_count()) {
+    return Internal("digest list of wrong size");
+  }
   return Scan(fd, layout, chunks, digests, threads, cancel);
+}
+
+Status HashSomeBlocks(int fd, const Layout& layout, const std::vector<uint64_t>& blocks,
+                      VolumeDigests& digests) {
+  if (digests.chunks.size() != layout.chunk_count() ||
+      digests.blocks.size() != layout.block_count()) {
+    return Internal("digest list of wrong size");
+  }
+  const uint64_t max_run = std::max<uint64_t>(1, kBatchBytes / layout.block_size);
+  std::vector<uint8_t> buf(max_run * layout.block_size);
+  for (size_t i = 0; i < blocks.size();) {
+    if (blocks[i] >= layout.block_count()) return InvalidArgument("block past the volume end");
+    size_t run = 1;  // neighbouring blocks read together
+    while (i + run < blocks.size() && run < max_run && blocks[i + run] == blocks[i] + run) ++run;
+    uint64_t len = 0;
+    for (size_t k = 0; k < run; ++k) len += layout.BlockLength(blocks[i + k]);
+    RETURN_STATUS_IF_ERROR(PreadFull(fd, std::span<uint8_t>(buf.data(), len),
+                                     blocks[i] * layout.block_size));
+    for (size_t k = 0; k < run; ++k) {
+      digests.blocks[blocks[i + k]] = HashBlockDigest(std::span<const uint8_t>(
+          buf.data() + k * layout.block_size, layout.BlockLength(blocks[i + k])));
+    }
+    i += run;
+  }
+  const uint64_t per_chunk = layout.blocks_per_chunk();
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const uint64_t c = blocks[i] / per_chunk;
+    if (i > 0 && blocks[i - 1] / per_chunk == c) continue;
+    digests.chunks[c] = HashDigestList(
+        std::span<const Digest>(digests.blocks.data() + layout.FirstBlock(c), layout.BlocksIn(c)));
+  }
+  return Status::Ok();
 }
 
 }  // namespace drover::sync

@@ -1,4 +1,5 @@
-// Discover, part 1: parallel XXH3 chunk hashing of a volume.
+// Discover, part 1: parallel XXH3 hashing of a volume's chunks and their
+// blocks (hash.h: a chunk's digest is the digest of its block digests).
 //
 // Reads with pread into per-thread buffers (never mmap, so the page cache
 // does not count against the agent's RSS). `threads` workers take batches of
@@ -17,14 +18,22 @@
 
 namespace drover::sync {
 
-// Hashes every chunk of `fd`.
-Result<std::vector<Digest>> HashAllChunks(int fd, const Layout& layout, int threads,
-                                          const std::atomic<bool>* cancel = nullptr);
+// Hashes every chunk and block of `fd`.
+Result<VolumeDigests> HashAllChunks(int fd, const Layout& layout, int threads,
+                                    const std::atomic<bool>* cancel = nullptr);
 
-// Re-hashes only `chunks` (indices, any order) into `digests` (sized to the
-// layout's chunk count).
+// Re-hashes only `chunks` (indices, any order) and their blocks into
+// `digests` (sized to the layout's chunk and block counts).
 Status HashSomeChunks(int fd, const Layout& layout, const std::vector<uint64_t>& chunks,
-                      std::vector<Digest>& digests, int threads,
+                      VolumeDigests& digests, int threads,
                       const std::atomic<bool>* cancel = nullptr);
+
+// Re-hashes only `blocks` (volume block indices, sorted, unique) into
+// digests.blocks, reading runs of neighbouring blocks together, then derives
+// the digests of the chunks they lie in from their block digests (the other
+// blocks' digests must already be true to the volume). One thread: a change
+// list names few blocks.
+Status HashSomeBlocks(int fd, const Layout& layout, const std::vector<uint64_t>& blocks,
+                      VolumeDigests& digests);
 
 }  // namespace drover::sync

@@ -69,16 +69,28 @@ Result<uint64_t> DescriptorSize(int fd) {
   return static_cast<uint64_t>(st.st_size);
 }
 
-Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content) {
+namespace {
+
+Status WriteAndRename(const std::string& path, std::span<const uint8_t> content, bool durable) {
   std::string tmp = path + ".tmp";
   auto opened = OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (!opened) return opened.error();
   UniqueFd fd = std::move(*opened);
   RETURN_STATUS_IF_ERROR(PwriteFull(fd.get(), content, 0));
-  if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync " + tmp, errno);
+  if (durable && ::fsync(fd.get()) != 0) return ErrnoStatus("fsync " + tmp, errno);
   fd.Reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + tmp, errno);
   return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content) {
+  return WriteAndRename(path, content, /*durable=*/true);
+}
+
+Status WriteFileReplace(const std::string& path, std::span<const uint8_t> content) {
+  return WriteAndRename(path, content, /*durable=*/false);
 }
 
 Status MakeDirs(const std::string& dir) {

@@ -46,6 +46,11 @@ Result<uint64_t> DescriptorSize(int fd);
 // Writes `content` to `path` atomically (temporary file, fsync, rename).
 Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content);
 
+// Like WriteFileAtomic without the fsync: a reader sees the old or the new
+// content, but after a crash the file may be missing or torn. Only for data
+// that is checked on reading and cheap to lose (hash cache entries).
+Status WriteFileReplace(const std::string& path, std::span<const uint8_t> content);
+
 // Creates `dir` and its missing parents (mode 0700); existing ones are fine.
 Status MakeDirs(const std::string& dir);
 

@@ -22,6 +22,16 @@ struct Layout {
   uint32_t ChunkLength(uint64_t chunk) const {
     return static_cast<uint32_t>(std::min<uint64_t>(chunk_size, size - ChunkOffset(chunk)));
   }
+  uint64_t block_count() const { return (size + block_size - 1) / block_size; }
+  uint32_t blocks_per_chunk() const { return chunk_size / block_size; }
+  // Index of the chunk's first block in the volume's block list.
+  uint64_t FirstBlock(uint64_t chunk) const { return chunk * blocks_per_chunk(); }
+  uint32_t BlocksIn(uint64_t chunk) const {
+    return static_cast<uint32_t>((ChunkLength(chunk) + block_size - 1) / block_size);
+  }
+  uint32_t BlockLength(uint64_t block) const {
+    return static_cast<uint32_t>(std::min<uint64_t>(block_size, size - block * block_size));
+  }
   // Valid when chunk size is a non-zero multiple of a non-zero block size.
   bool Valid() const {
     return chunk_size > 0 && block_size > 0 && chunk_size % block_size == 0 &&

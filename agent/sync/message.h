@@ -1,4 +1,4 @@
-// The data channel's messages (protocol version 1; see docs/sync.md).
+// The data channel's messages (protocol version 2; see docs/sync.md).
 //
 // One ZeroMQ frame per message: a type byte, then fixed little-endian fields
 // and u32-length-prefixed byte strings. Decode never trusts a length: a
@@ -17,7 +17,8 @@
 
 namespace drover::sync {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+// 2: chunk digests are digests of block digests (hash.h).
+inline constexpr uint32_t kProtocolVersion = 2;
 
 // S→D, first message: presents the one-time ticket.
 struct Hello {

@@ -226,6 +226,7 @@ class Receiver::Session {
   Status OnData(const Data& d) {
     auto it = inflight_.find(d.chunk);
     if (it == inflight_.end() || it->second.patch) return InvalidArgument("unrequested Data");
+    if (d.runs.empty() && d.chunk >= blocks_known_from_ && WholeBlocks(d)) return ApplyBlocks(d);
     auto old = ReadChunk(d.chunk);
     if (!old) return old.error();
     it->second.patch = std::make_unique<ChunkPatch>(std::move(*old));
@@ -250,27 +251,83 @@ class Receiver::Session {
   Result<std::vector<uint8_t>> ReadChunk(uint64_t chunk) {
     std::vector<uint8_t> buf(layout_.ChunkLength(chunk));
     RETURN_IF_ERROR(PreadFull(fd_.get(), buf, layout_.ChunkOffset(chunk)));
+    report_.bytes_read += buf.size();
     return buf;
   }
 
   Status Finish(uint64_t chunk) {
     InFlight& f = inflight_[chunk];
-    if (!f.patch->Matches(src_[chunk])) {
+    const auto& bytes = f.patch->bytes();
+    std::vector<Digest> blocks(layout_.BlocksIn(chunk));
+    if (HashChunk(bytes, layout_.block_size, blocks.data()) != src_[chunk]) {
       return Retry(chunk, InvalidArgument("chunk digest differs from the source's"));
     }
-    const auto& bytes = f.patch->bytes();
     for (const Span& span : f.patch->dirty()) {
       Status s = PwriteFull(fd_.get(),
                             std::span<const uint8_t>(bytes.data() + span.offset, span.length),
                             layout_.ChunkOffset(chunk) + span.offset);
       if (!s.ok()) return WriteError(s, chunk);
     }
-    written_.push_back(chunk);
     StartWriteback(f.patch->dirty());
+    return Written(chunk, blocks);
+  }
+
+  // Bookkeeping once a verified chunk is on disk: its block digests now
+  // describe our bytes (the cache and later fast-path chunks rely on it).
+  Status Written(uint64_t chunk, const std::vector<Digest>& blocks) {
+    std::copy(blocks.begin(), blocks.end(), dst_->blocks.begin() + layout_.FirstBlock(chunk));
+    written_.push_back(chunk);
     ++report_.chunks_changed;
     ++done_;
     inflight_.erase(chunk);
     return Status::Ok();
+  }
+
+  // Data that only replaces whole blocks (the last block of the volume may
+  // be partial) and needs no librsync: the fast path applies.
+  bool WholeBlocks(const Data& d) const {
+    const uint64_t bs = layout_.block_size, len = layout_.ChunkLength(d.chunk);
+    for (const Literal& l : d.literals) {
+      const uint64_t end = uint64_t{l.offset} + l.length;
+      if (l.length == 0 || end > len || l.offset % bs != 0 || (l.length % bs != 0 && end != len)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The fast path: our block digests are true to our bytes (from the cache
+  // of an untouched file, or hashed in this session, and updated on every
+  // write), so the chunk's new digest follows from the digests of the new
+  // blocks and of the blocks it keeps, without reading the chunk. Only a
+  // chunk whose digest equals the source's is written.
+  Status ApplyBlocks(const Data& d) {
+    const uint64_t first = layout_.FirstBlock(d.chunk);
+    const uint32_t bs = layout_.block_size;
+    std::vector<Digest> blocks(dst_->blocks.begin() + first,
+                               dst_->blocks.begin() + first + layout_.BlocksIn(d.chunk));
+    std::vector<std::vector<uint8_t>> raws;
+    std::vector<Span> spans;
+    for (const Literal& l : d.literals) {
+      auto raw = Decompress(l.data, l.length);
+      if (!raw) return Retry(d.chunk, raw.error());
+      if (raw->size() != l.length) return Retry(d.chunk, InvalidArgument("literal of wrong length"));
+      for (uint32_t off = 0; off < l.length; off += bs) {
+        blocks[(l.offset + off) / bs] = HashBlockDigest(
+            std::span<const uint8_t>(*raw).subspan(off, std::min<uint32_t>(bs, l.length - off)));
+      }
+      raws.push_back(std::move(*raw));
+      spans.push_back(Span{l.offset, l.length});
+    }
+    if (HashDigestList(blocks) != src_[d.chunk]) {
+      return Retry(d.chunk, InvalidArgument("chunk digest differs from the source's"));
+    }
+    for (size_t k = 0; k < raws.size(); ++k) {
+      Status s = PwriteFull(fd_.get(), raws[k], layout_.ChunkOffset(d.chunk) + spans[k].offset);
+      if (!s.ok()) return WriteError(s, d.chunk);
+    }
+    StartWriteback(spans);
+    return Written(d.chunk, blocks);
   }
 
   // Durability overlaps the transfer: the flusher syncs in the background
@@ -321,6 +378,8 @@ class Receiver::Session {
     std::vector<uint64_t> below;
     for (uint64_t c = 0; c < resume_chunk_; ++c) below.push_back(c);
     RETURN_STATUS_IF_ERROR(HashSomeChunks(fd_.get(), layout_, below, *dst_, o_.hash_threads, &stop_));
+    blocks_known_from_ = 0;
+    for (uint64_t c : below) report_.bytes_read += layout_.ChunkLength(c);
     resume_chunk_ = 0;
     report_.resumed_from_chunk = 0;
     watermark_saved_ = 0;
@@ -337,7 +396,10 @@ class Receiver::Session {
       if (!d) return d.error().WithContext("hashing destination " + o_.target_path);
       dst_ = std::move(d->digests);
       dst_from_cache_ = d->method == DiscoveryMethod::kCache;
+      // A hash from the resume point on leaves the blocks below unknown.
+      blocks_known_from_ = dst_from_cache_ ? 0 : resume_chunk_;
       report_.discovery = MethodName(d->method);
+      report_.bytes_read += d->bytes_read;
       Report(Phase::kTransfer);
     }
     RETURN_STATUS_IF_ERROR(CheckResumePrefix());
@@ -348,7 +410,7 @@ class Receiver::Session {
     RequestBatch batch;
     while (next_compare_ < src_known_ && inflight_.size() < o_.window_chunks) {
       uint64_t c = next_compare_++;
-      if (c < resume_chunk_ || (*dst_)[c] == src_[c]) {
+      if (c < resume_chunk_ || dst_->chunks[c] == src_[c]) {
         ++done_;
         continue;
       }
@@ -402,7 +464,7 @@ class Receiver::Session {
   Status Verify() {
     Report(Phase::kVerify);
     if (Status s = flusher_->Sync(); !s.ok()) return WriteError(s, layout_.chunk_count());
-    std::vector<Digest> mine = *dst_;
+    std::vector<Digest> mine = dst_->chunks;
     for (uint64_t c = 0; c < resume_chunk_; ++c) mine[c] = src_[c];  // verified earlier
     // Changed chunks were hashed before they were written; unchanged ones
     // were hashed from this disk (now or, with the cache, in an earlier
@@ -413,16 +475,24 @@ class Receiver::Session {
     for (uint64_t c : reread) {
       auto bytes = ReadChunk(c);
       if (!bytes) return bytes.error();
-      mine[c] = HashChunk(*bytes);
+      mine[c] = HashChunk(*bytes, layout_.block_size, &dst_->blocks[layout_.FirstBlock(c)]);
     }
+    if (o_.full_verify) blocks_known_from_ = 0;
     Digest root = HashDigestList(mine);
     if (root != src_root_) {
       return Internal("destination content hash " + root.Hex() + " differs from the source's " +
                       src_root_.Hex());
     }
     report_.content_hash = root.Hex();
+    // The cache must describe every block; after a resumed session that
+    // did not hash the chunks below its resume point it cannot.
     auto id = IdentifyFile(fd_.get(), o_.cache_tag);
-    if (id) (void)cache_.Store(o_.target_path, *id, layout_, mine);
+    dst_->chunks = std::move(mine);
+    if (id && blocks_known_from_ == 0) {
+      (void)cache_.Store(o_.target_path, *id, layout_, *dst_);
+    } else {
+      cache_.Remove(o_.target_path);
+    }
     resume_.Clear(o_.target_path);
     RETURN_STATUS_IF_ERROR(Send(Final{true, "", root}));
     finished_ = true;
@@ -443,7 +513,8 @@ class Receiver::Session {
   uint64_t refused_hellos_ = 0;
   Layout layout_;
   std::vector<Digest> src_;
-  std::optional<std::vector<Digest>> dst_;
+  std::optional<VolumeDigests> dst_;
+  uint64_t blocks_known_from_ = 0;  // dst_->blocks of chunks below this are unknown
   Digest src_root_;
   uint64_t src_known_ = 0, next_compare_ = 0, resume_chunk_ = 0, done_ = 0, watermark_saved_ = 0;
   std::map<uint64_t, InFlight> inflight_;

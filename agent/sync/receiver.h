@@ -14,7 +14,7 @@
 //    this ticket or another, is refused. The ticket is spent once accepted.
 //  * The target must exist (the storage driver creates it). A regular file is
 //    resized to the source's size; a block device must be large enough.
-//  * Every chunk is written only after its XXH3-128 equals the source's (only
+//  * Every chunk is written only after its digest equals the source's (only
 //    the spans that changed are written, so reflinked targets stay shared). The
 //    resume point (see resume_state.h) advances behind fdatasync, so a
 //    restarted sync of the same source snapshot starts at the last verified

@@ -24,6 +24,7 @@ std::string ReportToJson(const SyncReport& r) {
                       {"chunks_changed", r.chunks_changed},
                       {"chunks_resent", r.chunks_resent},
                       {"resumed_from_chunk", r.resumed_from_chunk},
+                      {"bytes_read", r.bytes_read},
                       {"discovery", r.discovery},
                       {"content_hash", r.content_hash},
                       {"seconds", r.seconds}};

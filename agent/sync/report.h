@@ -28,6 +28,7 @@ struct SyncReport {
   uint64_t chunks_changed = 0;    // chunks rewritten on the destination
   uint64_t chunks_resent = 0;     // chunks asked for again after a failed check
   uint64_t resumed_from_chunk = 0;
+  uint64_t bytes_read = 0;        // volume bytes this side read (discovery, transfer, verify)
   std::string discovery;          // "cache", "change-tracking" or "hash"
   std::string content_hash;       // XXH3-128 over chunk digests, hex
   double seconds = 0;

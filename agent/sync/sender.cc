@@ -156,12 +156,16 @@ class SenderSession {
       auto d = discovery_.get();
       if (!d) return d.error().WithContext("discovering changes in " + o_.source_path);
       report_.discovery = MethodName(d->method);
-      digests_ = std::move(d->digests);
-      // Chunks hashed in this session need no second check against the
-      // discovery digest when they are read again for the transfer.
-      fresh_.assign(layout_.chunk_count(), d->method == DiscoveryMethod::kFullHash);
+      report_.bytes_read += d->bytes_read;
+      digests_ = std::move(d->digests.chunks);
+      // Chunks whose every byte was hashed in this session need no second
+      // check against the discovery digest when they are read again.
+      whole_hashed_ = d->method == DiscoveryMethod::kFullHash;
+      // Chunks the change list touches: their digests were derived from the
+      // listed blocks (read now) and the base's other block digests.
+      listed_.assign(layout_.chunk_count(), false);
       if (d->method == DiscoveryMethod::kChangeTracking) {
-        for (uint64_t c : ChunksTouching(layout_, o_.base->changed)) fresh_[c] = true;
+        for (uint64_t c : ChunksTouching(layout_, o_.base->changed)) listed_[c] = true;
       }
       root_ = HashDigestList(*digests_);
     }
@@ -184,21 +188,36 @@ class SenderSession {
     if (chunk >= layout_.chunk_count()) return Err(InvalidArgument("chunk past the volume end"));
     std::vector<uint8_t> buf(layout_.ChunkLength(chunk));
     RETURN_IF_ERROR(PreadFull(fd_.get(), buf, layout_.ChunkOffset(chunk)));
+    report_.bytes_read += buf.size();
     return buf;
   }
 
-  // With a change list and a chunk hashed in this session, only the changed
-  // blocks are read; the rest of the buffer stays zero and is never sent.
-  Result<std::vector<uint8_t>> ReadChangedBlocks(uint64_t chunk, const std::vector<Span>& spans) {
-    std::vector<uint8_t> buf(layout_.ChunkLength(chunk));
-    const uint64_t bs = layout_.block_size;
+  // For a chunk the change list touches, only its changed blocks are read
+  // (each once, neighbours together), into a reused buffer; the rest of the
+  // buffer is stale and never sent.
+  Result<std::span<const uint8_t>> ReadChangedBlocks(uint64_t chunk,
+                                                     const std::vector<Span>& spans) {
+    scratch_.resize(layout_.chunk_size);
+    std::span<uint8_t> buf(scratch_.data(), layout_.ChunkLength(chunk));
+    const uint64_t bs = layout_.block_size, n = layout_.BlocksIn(chunk);
+    std::vector<bool> changed(n, false);
     for (const Span& sp : spans) {
-      uint64_t a = sp.offset / bs * bs;
-      uint64_t b = std::min<uint64_t>(buf.size(), (uint64_t{sp.offset} + sp.length + bs - 1) / bs * bs);
-      RETURN_IF_ERROR(PreadFull(fd_.get(), std::span<uint8_t>(buf.data() + a, b - a),
-                                layout_.ChunkOffset(chunk) + a));
+      const uint64_t end = std::min<uint64_t>(buf.size(), uint64_t{sp.offset} + sp.length);
+      for (uint64_t b = sp.offset / bs; b < n && b * bs < end; ++b) changed[b] = true;
     }
-    return buf;
+    for (uint64_t b = 0; b < n;) {
+      if (!changed[b]) {
+        ++b;
+        continue;
+      }
+      uint64_t e = b;
+      while (e < n && changed[e]) ++e;
+      const uint64_t a = b * bs, z = std::min<uint64_t>(buf.size(), e * bs);
+      RETURN_IF_ERROR(PreadFull(fd_.get(), buf.subspan(a, z - a), layout_.ChunkOffset(chunk) + a));
+      report_.bytes_read += z - a;
+      b = e;
+    }
+    return std::span<const uint8_t>(buf);
   }
 
   Status OnRequest(const Request& r) {
@@ -220,22 +239,30 @@ class SenderSession {
 
   Result<Data> BuildData(const Request& r) {
     if (r.chunk >= layout_.chunk_count()) return Err(InvalidArgument("request past the volume end"));
+    if (!digests_) return Err(InvalidArgument("Request before the source's digests were sent"));
     const bool by_change_list = r.blocks.empty() && o_.base;
-    if (by_change_list && fresh_[r.chunk]) {
+    if (by_change_list && listed_[r.chunk]) {
+      // The destination holds the base: the listed blocks, as literals, are
+      // all it needs (no librsync round trip: a block device changes in
+      // place, and whole blocks let the destination derive the chunk's
+      // digest without reading the chunk).
       std::vector<Span> spans = ChangesIn(r.chunk);
       auto bytes = ReadChangedBlocks(r.chunk, spans);
       if (!bytes) return Err(bytes.error());
       Data data;
       data.chunk = r.chunk;
-      EncodeOptions eo{layout_.block_size, o_.rsync_min_bytes, o_.zstd_level};
+      EncodeOptions eo{layout_.block_size, /*rsync_min_bytes=*/0, o_.zstd_level};
       uint64_t changed = PlanChangedRanges(*bytes, spans, eo, data);
       return Account(r.chunk, changed, std::move(data));
     }
     auto bytes = ReadChunk(r.chunk);
     if (!bytes) return Err(bytes.error());
-    if (digests_ && !fresh_[r.chunk] && HashChunk(*bytes) != (*digests_)[r.chunk]) {
-      return Err(Aborted("source snapshot changed during the sync (chunk " + std::to_string(r.chunk) +
-                     "): snapshots must not be written"));
+    if (digests_ && !whole_hashed_ &&
+        HashChunk(*bytes, layout_.block_size) != (*digests_)[r.chunk]) {
+      return Err(Aborted("source chunk " + std::to_string(r.chunk) +
+                         " differs from its discovery digest: the snapshot changed during the "
+                         "sync (snapshots must not be written)" +
+                         (listed_[r.chunk] ? ", or the change list missed a write" : "")));
     }
     Data data;
     data.chunk = r.chunk;
@@ -318,7 +345,9 @@ class SenderSession {
   uint64_t hash_credit_ = 0, next_hash_ = 0, done_chunks_ = 0;
   std::map<uint64_t, std::vector<Span>> pending_runs_;
   std::map<uint64_t, bool> requested_;
-  std::vector<bool> fresh_;
+  bool whole_hashed_ = false;
+  std::vector<bool> listed_;
+  std::vector<uint8_t> scratch_;  // ReadChangedBlocks' buffer
   std::vector<ByteRange> changes_;  // sorted by offset
   Phase phase_ = Phase::kConnect;
   SyncReport report_;
