@@ -6,7 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/random_id.h"
+#include "orchestrator/cutover/final_round.h"
+#include "orchestrator/cutover/round.h"
 
 namespace drover::cutover {
 namespace {
@@ -17,15 +18,9 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kCallTimeout{10000};
 constexpr milliseconds kMemoryTimeout{180000};  // memory pre-copy to pre-switchover
-// The final round's receivers are bound before the memory migration starts:
-// they must outlast it.
-constexpr milliseconds kFinalAcceptTimeout = kMemoryTimeout + milliseconds(60000);
 // The source agent resumes a guest left paused longer than this (its pause
 // watchdog): a dead orchestrator must not leave the guest stopped.
 constexpr milliseconds kPauseDeadline{15000};
-constexpr int64_t kFinalWaitMs = 1000;             // one agent.sync.send wait (<= 3000)
-// The whole final round, well inside the source agent's pause watchdog.
-constexpr milliseconds kFinalRoundTimeout{10000};
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -77,24 +72,7 @@ Status RequireAbsent(daemon::AgentClient& agents, const std::string& host,
   return Status::Ok();
 }
 
-// One sync round over every volume; its figures.
-struct Round {
-  uint64_t bytes_sent = 0, bytes_changed = 0;
-  double seconds = 0;
-  std::vector<uint64_t> volume_bytes;  // per volume, as the transfer sized it
-  std::string discovery;  // how the source found changes; "mixed" when volumes differ
-  void Add(const json& source_report) {
-    bytes_sent += source_report.value("bytes_sent", uint64_t{0});
-    bytes_changed += source_report.value("bytes_changed", uint64_t{0});
-    std::string d = source_report.value("discovery", "");
-    discovery = discovery.empty() || discovery == d ? d : "mixed";
-  }
-  json ToJson(int k) const {
-    return {{"round", k}, {"bytes_sent", bytes_sent}, {"bytes_changed", bytes_changed},
-            {"seconds", seconds}, {"discovery", discovery}};
-  }
-};
-
+// One sync round over every volume (round.h holds its figures).
 Result<Round> SyncRound(daemon::AgentClient& agents, daemon::JobContext& job,
                         const std::string& from, const std::string& to,
                         const std::vector<std::string>& src, const std::vector<std::string>& dst,
@@ -118,107 +96,22 @@ Result<Round> SyncRound(daemon::AgentClient& agents, daemon::JobContext& job,
   return r;
 }
 
-// The final disk round, split so that the pause holds as little as possible.
-// Before the pause (Prepare): a ticket per volume and the destination's
-// receiver bound. Inside it (Run): the source snapshots, asks its driver what
-// changed since its base (the last verified send) and sends only that; the
-// orchestrator follows each send through agent.sync.send's own wait, with no
-// event round trip and no polling interval. These transfers are not in the
-// orchestrator's transfer table, so their events are off.
-struct FinalSend {
-  std::string volume, transfer, ticket, endpoint, server_key;
-  json Body(int64_t wait_ms) const {
-    return {{"transfer", transfer}, {"ticket", ticket}, {"endpoint", endpoint},
-            {"server_key", server_key}, {"volume", volume}, {"events", false},
-            {"wait_ms", wait_ms}};
-  }
-};
-
-// Binds one receiver per volume; `bound` gets each as soon as it is bound,
-// so that a failure halfway can cancel those.
-Status PrepareFinalRound(daemon::AgentClient& agents, const MigrateRequest& m,
-                         const std::vector<std::string>& volumes,
-                         const std::vector<uint64_t>& sizes, std::vector<FinalSend>& bound) {
-  ASSIGN_OR_RETURN(daemon::HostView source, agents.Host(m.from));
-  for (size_t i = 0; i < volumes.size(); ++i) {
-    auto id = RandomHex(6);
-    auto ticket = RandomHex(32);
-    if (!id || !ticket) return Err(Internal("no random numbers for a ticket"));
-    FinalSend f{volumes[i], "f-" + *id, *ticket, "", ""};
-    json receive = {{"transfer", f.transfer}, {"ticket", f.ticket},
-                    {"source_key", source.public_key}, {"volume", f.volume},
-                    {"size_bytes", sizes[i]}, {"events", false},
-                    {"accept_timeout_ms", kFinalAcceptTimeout.count()}};
-    ASSIGN_OR_RETURN(json r, agents.Call(m.to, "agent.sync.receive", receive, kCallTimeout));
-    f.endpoint = r.value("endpoint", "");
-    f.server_key = r.value("public_key", "");
-    bound.push_back(f);
-  }
-  return Status::Ok();
-}
-
-// The outcome of one final send: done (its report), failed, or running.
-Result<json> FinalOutcome(const json& reply, const FinalSend& f, const std::string& host) {
-  std::string state = reply.value("state", "");
-  if (state == "failed") {
-    return Err(Aborted("final round of " + f.volume + " on " + host + ": " +
-                       reply.value("error", std::string("failed"))));
-  }
-  if (state != "done" && state != "running") {
-    return Err(Internal("agent.sync.send of " + f.volume + " answered state '" + state + "'"));
-  }
-  return reply;
-}
-
-Result<Round> RunFinalRound(daemon::AgentClient& agents, daemon::JobContext& job,
-                            const MigrateRequest& m, const std::vector<FinalSend>& sends) {
-  Round r;
-  auto start = Clock::now();
-  std::vector<json> outcomes(sends.size());
-  // All sends start at once; only the last start waits (the agent answers one
-  // request at a time, so a wait there would hold the other starts back).
-  for (size_t i = 0; i < sends.size(); ++i) {
-    int64_t wait = i + 1 == sends.size() ? kFinalWaitMs : 0;
-    ASSIGN_OR_RETURN(json reply, agents.Call(m.from, "agent.sync.send", sends[i].Body(wait),
-                                             kCallTimeout));
-    ASSIGN_OR_RETURN(outcomes[i], FinalOutcome(reply, sends[i], m.from));
-  }
-  for (size_t i = 0; i < sends.size(); ++i) {
-    while (outcomes[i].value("state", "") != "done") {
-      if (job.cancelled()) return Err(Aborted("cancelled"));
-      if (Clock::now() - start > kFinalRoundTimeout) {
-        return Err(Timeout("final round of " + sends[i].volume + " did not end within " +
-                           std::to_string(kFinalRoundTimeout.count()) + " ms"));
-      }
-      ASSIGN_OR_RETURN(json reply, agents.Call(m.from, "agent.sync.send",
-                                               sends[i].Body(kFinalWaitMs), kCallTimeout));
-      ASSIGN_OR_RETURN(outcomes[i], FinalOutcome(reply, sends[i], m.from));
-    }
-    r.Add(outcomes[i].value("report", json::object()));
-  }
-  r.seconds = Seconds(start);
-  return r;
-}
-
 // Test hook: DROVER_TEST_HOLD_PAUSE_MS in the orchestrator's environment
 // keeps the guest paused that long (or until the job is cancelled) before
 // the final round, so that an integration test can abort inside the pause
 // window deterministically. Unset in any real deployment.
+// QEMU's downtime-limit: it pauses the guest once the memory left would go
+// within it. Our pause also holds the final disk round and the resume, so
+// memory gets a quarter of the budget (at least 10 ms).
+uint64_t MemoryDowntimeLimitMs(uint64_t budget_ms) {
+  return std::max<uint64_t>(10, budget_ms / 4);
+}
+
 void HoldPauseForTests(daemon::JobContext& job) {
   const char* env = std::getenv("DROVER_TEST_HOLD_PAUSE_MS");
   if (env == nullptr) return;
   auto until = Clock::now() + milliseconds(std::strtoll(env, nullptr, 10));
   while (Clock::now() < until && !job.cancelled()) std::this_thread::sleep_for(milliseconds(10));
-}
-
-// Stops the final round's transfers on both ends (idempotent).
-void CancelFinalRound(daemon::AgentClient& agents, const MigrateRequest& m,
-                      const std::vector<FinalSend>& sends) {
-  for (const auto& f : sends) {
-    for (const auto& host : {m.from, m.to}) {
-      (void)agents.Call(host, "agent.sync.cancel", {{"transfer", f.transfer}}, kCallTimeout);
-    }
-  }
 }
 
 // Undoes a migration that did not reach the destination's resume.
@@ -293,7 +186,7 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   std::vector<FinalSend> final_sends;  // bound on the destination, maybe started
   bool continued = false;
   auto fail = [&](const Status& s) -> Result<json> {
-    CancelFinalRound(agents, m, final_sends);
+    CancelFinalRound(agents, m.from, m.to, final_sends);
     json notes = Rollback(agents, m, created, continued);
     return Err(s.WithContext("migrate " + m.guest + " (rolled back to " + m.from +
                              ": " + notes.dump() + ")"));
@@ -329,12 +222,14 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   // 3. Memory: destination held paused, source runs until pre-switchover.
   // The final round's receivers are bound first, while nothing waits on them.
   job.Progress({{"phase", "memory"}, {"bytes", 0}});
-  Status bound = PrepareFinalRound(agents, m, g.volumes, full->volume_bytes, final_sends);
+  // The receivers must outlast the memory migration.
+  Status bound = PrepareFinalRound(agents, m.from, m.to, g.volumes, full->volume_bytes,
+                                   kMemoryTimeout + milliseconds(60000), final_sends);
   if (!bound.ok()) return fail(bound.WithContext("preparing the final round"));
   auto prepared = agents.Call(m.to, "agent.migrate.prepare_in", {{"spec", g.spec}}, kCallTimeout);
   if (!prepared) return fail(prepared.error().WithContext("prepare_in"));
   json out = {{"name", m.guest}, {"uri", (*prepared)["uri"]},
-              {"downtime_limit_ms", m.downtime_ms},
+              {"downtime_limit_ms", MemoryDowntimeLimitMs(m.downtime_ms)},
               {"pause_deadline_ms", kPauseDeadline.count()}};
   auto started = agents.Call(m.from, "agent.migrate.start_out", out, kCallTimeout);
   if (!started) return fail(started.error().WithContext("start_out"));
@@ -362,7 +257,7 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   job.Progress({{"phase", "final round"}, {"round", final_k}, {"bytes", 0}});
   HoldPauseForTests(job);
   if (job.cancelled()) return fail(Aborted("cancelled"));
-  auto last = RunFinalRound(agents, job, m, final_sends);
+  auto last = RunFinalRound(agents, job, m.from, final_sends);
   if (!last) return fail(last.error().WithContext("final round"));
   // The last moment an abort can still send the guest back to the source.
   if (job.cancelled()) return fail(Aborted("cancelled"));
@@ -396,6 +291,12 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   result["pause"] = {{"final_round_ms", ms(final_done - paused)},
                      {"continue_ms", ms(continue_done - final_done)},
                      {"finish_ms", ms(running - continue_done)}};
+
+  // QEMU's own figure: the reply of continue_out may precede it.
+  if (result.value("hypervisor_downtime_ms", uint64_t{0}) == 0) {
+    auto q = agents.Call(m.from, "agent.migrate.query_out", {{"name", m.guest}}, kCallTimeout);
+    if (q) result["hypervisor_downtime_ms"] = q->value("downtime_ms", uint64_t{0});
+  }
 
   // 6. The source guest goes; its volumes stay, retired.
   job.Progress({{"phase", "retire"}});
