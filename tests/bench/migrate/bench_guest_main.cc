@@ -124,6 +124,7 @@ Result<json> QemuMigrate(const std::string& work, const std::string& disk_src,
                                    {"name", "disk0"}, {"writable", true}})));
 
   auto t0 = Clock::now();
+  uint64_t c0 = hv::testing::LastCounter(src->DirOf("qvm").serial_log()).value_or(0);
   RETURN_IF_ERROR(hv::ToStatus(src->ExecuteQmp(
       "qvm", "drive-mirror",
       {{"device", "disk0"}, {"job-id", "mirror0"},
@@ -177,8 +178,13 @@ Result<json> QemuMigrate(const std::string& work, const std::string& disk_src,
       // QEMU's downtime plus the mirror cancel and the destination's cont.
       {"pause_ms", migrated.value("downtime", uint64_t{0}) +
                        std::chrono::duration<double, std::milli>(running - stopped).count()}};
-  // Did the guest go on counting on the destination?
+  // Did the guest go on counting on the destination? How fast did it write?
   auto counting = hv::testing::WaitForCounter(dst->DirOf("qvm").serial_log(), 1, 60s);
+  if (counting) {
+    uint64_t c1 = hv::testing::LastCounter(dst->DirOf("qvm").serial_log()).value_or(c0);
+    double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    out["guest_mib_s"] = static_cast<double>(c1 - c0) * 4096 / s / (1 << 20);
+  }
   (void)src->Destroy("qvm");
   (void)dst->Destroy("qvm");
   if (!counting) return Err(counting.error().WithContext("the migrated guest does not count"));
