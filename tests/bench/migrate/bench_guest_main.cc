@@ -1,10 +1,11 @@
 // drover-bench-migrate-guest: the QEMU side of tools/bench-migrate.
 //
-//   start RUN_ROOT NAME DISK RATE
-//       defines and starts the test guest (drover_rate=RATE 4 KiB blocks per
-//       second) under RUN_ROOT, as an agent would, and waits until it counts;
-//       the agent owning RUN_ROOT adopts it.
-//   qemu-migrate WORK DISK_SRC DISK_DST RATE DOWNTIME_MS
+//   start IMAGE_DIR RUN_ROOT NAME DISK RATE
+//       defines and starts the test guest (IMAGE_DIR: tools/guest/build-image's
+//       output; drover_rate=RATE 4 KiB blocks per second) under RUN_ROOT, as
+//       an agent would, and waits until it counts; the agent owning RUN_ROOT
+//       adopts it.
+//   qemu-migrate IMAGE_DIR WORK DISK_SRC DISK_DST RATE DOWNTIME_MS
 //       the baseline, as libvirt migrates a guest with local disks: source
 //       guest on DISK_SRC; destination QEMU held with -incoming defer, its
 //       DISK_DST exported by its own NBD server (nbd-server-start +
@@ -50,9 +51,8 @@ Result<std::unique_ptr<hv::QemuHypervisor>> Driver(const std::string& run_root) 
   return hv::QemuHypervisor::Open(o);
 }
 
-Result<hv::GuestSpec> Spec(const std::string& name, const std::string& disk,
-                           const std::string& rate) {
-  ASSIGN_OR_RETURN(std::string image, hv::testing::GuestImageDir());
+hv::GuestSpec Spec(const std::string& image, const std::string& name, const std::string& disk,
+                   const std::string& rate) {
   hv::GuestSpec spec = hv::testing::TestGuestSpec(name, image, disk, kMemoryMib);
   spec.cmdline += " drover_rate=" + rate;
   spec.nics.push_back({hv::DerivedMac(name, "52:54:00"), ""});
@@ -104,12 +104,13 @@ Result<json> MirrorJob(hv::QemuHypervisor& d, const std::string& guest) {
   return json();
 }
 
-Result<json> QemuMigrate(const std::string& work, const std::string& disk_src,
+Result<json> QemuMigrate(const std::string& image, const std::string& work,
+                         const std::string& disk_src,
                          const std::string& disk_dst, const std::string& rate,
                          uint64_t downtime_ms) {
   ASSIGN_OR_RETURN(auto src, Driver(work + "/qsrc"));
   ASSIGN_OR_RETURN(auto dst, Driver(work + "/qdst"));
-  ASSIGN_OR_RETURN(hv::GuestSpec spec, Spec("qvm", disk_src, rate));
+  hv::GuestSpec spec = Spec(image, "qvm", disk_src, rate);
   RETURN_IF_ERROR(StartGuest(*src, spec));
   hv::GuestSpec dspec = spec;
   dspec.disks[0].path = disk_dst;
@@ -195,23 +196,22 @@ Result<json> QemuMigrate(const std::string& work, const std::string& disk_src,
 
 int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
-  if (cmd == "start" && argc == 6) {
-    auto d = Driver(argv[2]);
+  if (cmd == "start" && argc == 7) {
+    auto d = Driver(argv[3]);
     if (!d) return Fail(d.error().ToString());
-    auto spec = Spec(argv[3], argv[4], argv[5]);
-    if (!spec) return Fail(spec.error().ToString());
-    Status s = StartGuest(**d, *spec);
+    Status s = StartGuest(**d, Spec(argv[2], argv[4], argv[5], argv[6]));
     return s.ok() ? 0 : Fail(s.ToString());
   }
-  if (cmd == "qemu-migrate" && argc == 7) {
-    auto r = QemuMigrate(argv[2], argv[3], argv[4], argv[5], std::strtoull(argv[6], nullptr, 10));
+  if (cmd == "qemu-migrate" && argc == 8) {
+    auto r = QemuMigrate(argv[2], argv[3], argv[4], argv[5], argv[6],
+                         std::strtoull(argv[7], nullptr, 10));
     if (!r) return Fail(r.error().ToString());
     std::printf("%s\n", r->dump().c_str());
     return 0;
   }
   std::fprintf(stderr,
-               "usage: drover-bench-migrate-guest start RUN_ROOT NAME DISK RATE\n"
-               "       drover-bench-migrate-guest qemu-migrate WORK DISK_SRC DISK_DST RATE "
-               "DOWNTIME_MS\n");
+               "usage: drover-bench-migrate-guest start IMAGE_DIR RUN_ROOT NAME DISK RATE\n"
+               "       drover-bench-migrate-guest qemu-migrate IMAGE_DIR WORK DISK_SRC DISK_DST "
+               "RATE DOWNTIME_MS\n");
   return 2;
 }
