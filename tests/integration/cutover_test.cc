@@ -291,6 +291,28 @@ TEST_F(CutoverAbortInPauseTest, AnAbortInsideThePauseResumesTheGuestOnTheSource)
   ExpectDiskPassesChecker("h1");
 }
 
+TEST_F(CutoverAbortInPauseTest, AnOrchestratorDeadInThePauseLeavesTheGuestRunningOnTheSource) {
+  pid_t cli = StartProcess({c_.drover(), "--state", c_.dir() + "/state.db", "--connect",
+                            c_.endpoint(), "--orchestrator-key", c_.dir() + "/orchestrator.pub",
+                            "--key", c_.dir() + "/operator.key", "migrate", "vm1", "--to", "h2",
+                            "--downtime-ms", "300"},
+                           c_.dir() + "/migrate.log");
+  ASSERT_TRUE(WaitFor([&] { return Slurp(c_.dir() + "/migrate.log").find("final round") !=
+                                   std::string::npos; }, 120s))
+      << Slurp(c_.dir() + "/migrate.log") << c_.Log("orchestrator");
+  // The orchestrator dies with the guest paused; nobody sends continue_out.
+  c_.StopOrchestrator(SIGKILL);
+  auto paused_at = LastCounter(Serial("h1", "vm1"));
+  ASSERT_TRUE(paused_at.has_value());
+  // The source agent's pause watchdog (15 s from the pause) resumes it.
+  auto resumed = WaitForCounter(Serial("h1", "vm1"), *paused_at + 300, 40s);
+  EXPECT_TRUE(resumed.has_value()) << "the source guest stayed paused\n" << c_.Log("h1");
+  EXPECT_NE(c_.Log("h1").find("pause watchdog"), std::string::npos) << c_.Log("h1");
+  ::kill(cli, SIGKILL);
+  ::waitpid(cli, nullptr, 0);
+  ExpectDiskPassesChecker("h1");
+}
+
 TEST_F(CutoverTest, AGuestThatDoesNotConvergeIsReportedAndStaysOnTheSource) {
   // A 1 ms budget carries a few hundred bytes of disk: the writing guest never fits.
   auto t0 = std::chrono::steady_clock::now();
