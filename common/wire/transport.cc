@@ -133,40 +133,71 @@ void ServerSocket::AnswerZap() {
   (void)SendFrames(zap_, {&version, &request_id, &status, &text, &user, &metadata});
 }
 
-std::optional<Inbound> ServerSocket::TakeQueued() {
+bool ServerSocket::TakeQueued(std::vector<Inbound>* out) {
+  // Frames are read straight into the Inbound: routing id, payload, and any
+  // further frames only counted (a protocol error the caller answers).
   for (;;) {
-    std::vector<std::string> frames;
     Inbound in;
-    if (ReceiveFrames(router_, &frames, &in.public_key) == 0) return std::nullopt;
-    if (frames.size() < 2) continue;  // a routing id with no payload: nothing to answer
-    in.routing_id = std::move(frames[0]);
-    in.payload = std::move(frames[1]);
-    in.extra_frames = static_cast<int>(frames.size()) - 2;
-    return in;
+    int count = 0;
+    for (int more = 1; more; ++count) {
+      zmq_msg_t msg;
+      zmq_msg_init(&msg);
+      if (zmq_msg_recv(&msg, router_, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&msg);
+        if (count == 0) return false;
+        break;  // cannot happen: ZeroMQ delivers a message's frames together
+      }
+      if (in.public_key.empty()) {
+        const char* uid = zmq_msg_gets(&msg, "User-Id");
+        if (uid != nullptr) in.public_key = uid;
+      }
+      if (count == 0) in.routing_id = FrameString(&msg);
+      if (count == 1) in.payload = FrameString(&msg);
+      more = zmq_msg_more(&msg);
+      zmq_msg_close(&msg);
+    }
+    if (count < 2) continue;  // a routing id with no payload: nothing to answer
+    in.extra_frames = count - 2;
+    out->push_back(std::move(in));
+    return true;
   }
 }
 
-Result<std::optional<Inbound>> ServerSocket::Receive(std::chrono::milliseconds timeout) {
-  // Under load a message is usually queued already: take it without polling.
-  if (auto queued = TakeQueued()) return queued;
+Result<ServerSocket::Received> ServerSocket::Receive(std::chrono::milliseconds timeout,
+                                                     size_t max, std::vector<Inbound>* out) {
+  zmq_pollitem_t items[] = {{router_, 0, ZMQ_POLLIN, 0},
+                            {zap_, 0, ZMQ_POLLIN, 0},
+                            {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+  // zmq_poll returns at once when a message is queued already.
+  int rc = zmq_poll(items, wake_fd_ >= 0 ? 3 : 2, std::max<long>(0, timeout.count()));
+  Received r;
+  if (rc < 0) {
+    if (zmq_errno() == EINTR) return r;
+    return Err(ZmqError("poll"));
+  }
+  if (items[1].revents & ZMQ_POLLIN) AnswerZap();
+  r.woken = wake_fd_ >= 0 && (items[2].revents & ZMQ_POLLIN);
+  if (items[0].revents & ZMQ_POLLIN) {
+    while (r.messages < max && TakeQueued(out)) ++r.messages;
+  }
+  return r;
+}
+
+Result<bool> ServerSocket::WaitForWake(std::chrono::milliseconds timeout) {
+  zmq_pollitem_t items[] = {{zap_, 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    zmq_pollitem_t items[] = {{router_, 0, ZMQ_POLLIN, 0},
-                              {zap_, 0, ZMQ_POLLIN, 0},
-                              {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    int rc = zmq_poll(items, wake_fd_ >= 0 ? 3 : 2, std::max<long>(0, left.count()));
+    if (left.count() <= 0) return false;
+    int rc = zmq_poll(items, wake_fd_ >= 0 ? 2 : 1, left.count());
     if (rc < 0) {
-      if (zmq_errno() == EINTR) return std::optional<Inbound>();
+      if (zmq_errno() == EINTR) return false;
       return Err(ZmqError("poll"));
     }
-    if (items[1].revents & ZMQ_POLLIN) AnswerZap();
-    if (items[0].revents & ZMQ_POLLIN) {
-      if (auto in = TakeQueued()) return in;
-    }
-    if (wake_fd_ >= 0 && (items[2].revents & ZMQ_POLLIN)) return std::optional<Inbound>();
-    if (rc == 0 || std::chrono::steady_clock::now() >= deadline) return std::optional<Inbound>();
+    if (rc == 0) return false;
+    if (items[0].revents & ZMQ_POLLIN) AnswerZap();
+    if (wake_fd_ >= 0 && (items[1].revents & ZMQ_POLLIN)) return true;
   }
 }
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "common/wire/keys.h"
@@ -45,9 +46,24 @@ class ServerSocket {
   ServerSocket(const ServerSocket&) = delete;
   ServerSocket& operator=(const ServerSocket&) = delete;
 
-  // Waits up to `timeout` for one message, answering ZAP requests meanwhile.
-  // Returns nullopt on timeout.
-  Result<std::optional<Inbound>> Receive(std::chrono::milliseconds timeout);
+  // What one Receive brought: how many messages it appended, and whether the
+  // fd given to WakeOn is readable (the caller should drain it).
+  struct Received {
+    size_t messages = 0;
+    bool woken = false;
+  };
+
+  // Waits up to `timeout` for messages, answering ZAP requests meanwhile, then
+  // appends every message already queued (at most `max`) to `out`. One poll
+  // per call however many messages it takes: under load a loop turn handles
+  // a batch, not one message per system call.
+  Result<Received> Receive(std::chrono::milliseconds timeout, size_t max,
+                           std::vector<Inbound>* out);
+
+  // Waits up to `timeout` for the WakeOn fd (answering ZAP requests) without
+  // reading or even looking at the control socket, so that messages queue up
+  // inside ZeroMQ and the next Receive takes them together. True when woken.
+  Result<bool> WaitForWake(std::chrono::milliseconds timeout);
 
   // Sends without blocking. Unavailable when the peer is gone or its queue is
   // full: the message is dropped and the caller decides what that means.
@@ -63,7 +79,8 @@ class ServerSocket {
  private:
   ServerSocket() = default;
   void AnswerZap();
-  std::optional<Inbound> TakeQueued();
+  // Appends one queued message to `out`; false when none is queued.
+  bool TakeQueued(std::vector<Inbound>* out);
 
   void* context_ = nullptr;
   void* router_ = nullptr;

@@ -9,6 +9,7 @@ bool AgentRegistry::Register(AgentEntry entry) {
     by_key_.erase(holder->public_key);  // the host came back with a new key
   }
   entry.online = true;
+  NoteHeard(entry.last_heard);
   by_key_[entry.public_key] = std::move(entry);
   return true;
 }
@@ -20,6 +21,7 @@ bool AgentRegistry::Heard(const std::string& public_key, const std::string& rout
   it->second.last_heard = now;
   it->second.routing_id = routing_id;
   it->second.online = true;
+  NoteHeard(now);
   return true;
 }
 
@@ -31,6 +33,7 @@ bool AgentRegistry::Heartbeat(const std::string& public_key, const std::string& 
   agent.last_heard = now;
   agent.routing_id = routing_id;
   agent.online = true;
+  NoteHeard(now);
   ++heartbeats_.received;
   // A restarted agent counts from 1 again: only a forward jump is a gap.
   if (agent.last_seq > 0 && seq > agent.last_seq + 1) {
@@ -43,10 +46,15 @@ bool AgentRegistry::Heartbeat(const std::string& public_key, const std::string& 
 std::vector<std::string> AgentRegistry::ExpireSilent(Clock::time_point now,
                                                      Clock::duration timeout) {
   std::vector<std::string> lost;
+  if (now - oldest_heard_ <= timeout) return lost;
+  oldest_heard_ = Clock::time_point::max();
   for (auto& [key, agent] : by_key_) {
-    if (agent.online && now - agent.last_heard > timeout) {
+    if (!agent.online) continue;
+    if (now - agent.last_heard > timeout) {
       agent.online = false;
       lost.push_back(agent.name);
+    } else {
+      NoteHeard(agent.last_heard);
     }
   }
   return lost;

@@ -17,6 +17,18 @@ namespace drover::daemon {
 namespace {
 
 constexpr auto kTickEvery = std::chrono::milliseconds(100);
+// Messages one loop turn takes from the socket before it runs posted work
+// and the tick again: bounds how long a burst can hold those up.
+constexpr size_t kMaxBatch = 256;
+// Under load (a thousand agents heartbeating), a turn that handled messages
+// and awaits no agent's answer waits this long for posted work only before
+// reading the socket again. Heartbeats queue inside ZeroMQ meanwhile and the
+// next turn takes them together: one wake-up of the loop, and of ZeroMQ's I/O
+// thread for the replies, per batch instead of per heartbeat. Replies to the
+// daemon's own requests are never held back (nothing is pending when it
+// waits, and a posted task ends the wait at once); an operator's request may
+// wait up to this long, which nobody can notice.
+constexpr auto kCoalesce = std::chrono::milliseconds(10);
 
 std::string Short(const std::string& key) { return key.substr(0, 8) + "…"; }
 
@@ -58,22 +70,34 @@ Status Server::Run(const std::atomic<bool>& stop) {
   socket_ = std::move(*socket);
   socket_->WakeOn(tasks_.fd());
   spdlog::info("serving on {} with key {}", socket_->endpoint(), options_.key.public_z85);
+  std::vector<wire::Inbound> batch;
+  batch.reserve(kMaxBatch);
+  Clock::time_point last_batch{};
   while (!stop.load()) {
-    auto in = socket_->Receive(kTickEvery);
-    if (!in) {
-      spdlog::error("receive: {}", in.error().ToString());
-    } else if (*in) {
-      OnInbound(**in);
+    batch.clear();
+    auto until_tick = std::chrono::ceil<std::chrono::milliseconds>(last_tick_ + kTickEvery -
+                                                                   Clock::now());
+    auto got = socket_->Receive(std::clamp(until_tick, std::chrono::milliseconds(0), kTickEvery),
+                                kMaxBatch, &batch);
+    // One clock read per turn: every message of a batch counts as heard now.
+    auto now = Clock::now();
+    if (!got) spdlog::error("receive: {}", got.error().ToString());
+    for (const wire::Inbound& in : batch) OnInbound(in, now);
+    if (got && got->woken) tasks_.RunPosted();
+    if (now - last_tick_ >= kTickEvery) Tick(now);
+    // Busy: this batch held several messages, or came soon after the last.
+    bool busy = batch.size() > 1 || (!batch.empty() && now - last_batch < kCoalesce);
+    if (!batch.empty()) last_batch = now;
+    if (busy && pending_.size() == 0) {
+      auto woken = socket_->WaitForWake(kCoalesce);
+      if (woken && *woken) tasks_.RunPosted();
     }
-    tasks_.RunPosted();
-    if (Clock::now() - last_tick_ >= kTickEvery) Tick();
   }
   spdlog::info("stopped");
   return Status::Ok();
 }
 
-void Server::Tick() {
-  auto now = Clock::now();
+void Server::Tick(Clock::time_point now) {
   last_tick_ = now;
   pending_.Expire(now);
   for (const std::string& name : agents_.ExpireSilent(now, options_.heartbeat_timeout)) {
@@ -119,7 +143,7 @@ void Server::SendError(const wire::Inbound& in, const std::string& re, const Sta
   SendMessage(in.routing_id, wire::MakeError(re.empty() ? "-" : re, NextId(), s));
 }
 
-void Server::OnInbound(const wire::Inbound& in) {
+void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
   auto role = accepted_.find(in.public_key);
   if (role == accepted_.end()) {
     spdlog::warn("dropped a message from key {}: the key is not accepted", Short(in.public_key));
@@ -153,7 +177,7 @@ void Server::OnInbound(const wire::Inbound& in) {
   }
   const wire::MessageSpec* spec = wire::FindMessageSpec(m.type);
   bool is_agent = role->second == state::KeyRole::kAgent;
-  if (spec->sender == wire::Sender::kAgent && is_agent) return OnAgentMessage(in, m);
+  if (spec->sender == wire::Sender::kAgent && is_agent) return OnAgentMessage(in, m, now);
   if (spec->sender == wire::Sender::kOperator && !is_agent) return OnOperatorMessage(in, m);
   spdlog::warn("rejected {} from {} key {}", m.type, is_agent ? "agent" : "operator",
                Short(in.public_key));
@@ -162,8 +186,9 @@ void Server::OnInbound(const wire::Inbound& in) {
                              (is_agent ? "agent" : "operator") + " key"));
 }
 
-void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m) {
-  if (m.type == "register") return OnRegister(in, m);
+void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m,
+                            Clock::time_point now) {
+  if (m.type == "register") return OnRegister(in, m, now);
   if (m.type == "transfer.event") {
     AgentEntry* agent = agents_.FindByKey(in.public_key);
     Status s = agent == nullptr ? NotFound("this agent has not registered")
@@ -172,11 +197,11 @@ void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m) {
       spdlog::warn("refused transfer.event from {}: {}", Short(in.public_key), s.message());
       return SendError(in, m.id, s);
     }
-    agents_.Heard(in.public_key, in.routing_id, Clock::now());
+    agents_.Heard(in.public_key, in.routing_id, now);
     return SendMessage(in.routing_id, wire::MakeReply(m, NextId(), nlohmann::json::object()));
   }
   // heartbeat
-  if (!agents_.Heartbeat(in.public_key, in.routing_id, Clock::now(), m.body["seq"])) {
+  if (!agents_.Heartbeat(in.public_key, in.routing_id, now, m.body["seq"])) {
     SendError(in, m.id, NotFound("this agent has not registered: register first"));
     return;
   }
@@ -185,7 +210,8 @@ void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m) {
   }
 }
 
-void Server::OnRegister(const wire::Inbound& in, const wire::Message& m) {
+void Server::OnRegister(const wire::Inbound& in, const wire::Message& m,
+                        Clock::time_point now) {
   std::string name = m.body["name"];
   Status s = CheckJsonFields(m.body["facts"], wire::HostFactsFields(), "register: facts",
                              UnknownFields::kAllow);
@@ -194,7 +220,7 @@ void Server::OnRegister(const wire::Inbound& in, const wire::Message& m) {
                         "' must be 1-63 letters, digits, '.', '_' or '-'");
   }
   AgentEntry entry{in.public_key, name, in.routing_id, m.body["version"], m.body["facts"],
-                   Clock::now(), true};
+                   now, true};
   if (s.ok() && !agents_.Register(entry)) {
     s = AlreadyExists("host name '" + name + "' is registered by another online agent key");
   }

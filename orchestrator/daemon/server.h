@@ -71,12 +71,13 @@ class Server : public AgentClient {
  private:
   using Reply = std::function<void(Result<nlohmann::json>)>;
 
-  void Tick();
+  void Tick(Clock::time_point now);
   void ReloadKeysIfChanged();
-  void OnInbound(const wire::Inbound& in);
-  void OnAgentMessage(const wire::Inbound& in, const wire::Message& m);
+  // `now` is when the loop took the message's batch from the socket.
+  void OnInbound(const wire::Inbound& in, Clock::time_point now);
+  void OnAgentMessage(const wire::Inbound& in, const wire::Message& m, Clock::time_point now);
   void OnOperatorMessage(const wire::Inbound& in, const wire::Message& m);
-  void OnRegister(const wire::Inbound& in, const wire::Message& m);
+  void OnRegister(const wire::Inbound& in, const wire::Message& m, Clock::time_point now);
 
   // Sends `type` to the named agent; `done` gets its reply body or an error.
   void AskAgent(const std::string& name, const std::string& type, nlohmann::json body,

@@ -17,5 +17,15 @@ TEST(DuplicateGuardTest, RefusesARepeatedIdPerPeerWithinItsWindow) {
   EXPECT_FALSE(guard.FirstTime("a", "4"));
 }
 
+// The window is a ring: after many ids it still holds exactly the last N.
+TEST(DuplicateGuardTest, KeepsExactlyTheLastIdsAfterManyWrapArounds) {
+  DuplicateGuard guard(4);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(guard.FirstTime("a", std::to_string(i)));
+  for (int i = 996; i < 1000; ++i) EXPECT_FALSE(guard.FirstTime("a", std::to_string(i)));
+  EXPECT_TRUE(guard.FirstTime("a", "995"));  // out of the window: new again
+  guard.Forget("a");
+  EXPECT_TRUE(guard.FirstTime("a", "999"));
+}
+
 }  // namespace
 }  // namespace drover::wire

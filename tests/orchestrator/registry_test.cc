@@ -33,6 +33,38 @@ TEST(AgentRegistryTest, ANameHeldByAnOnlineKeyIsNotTaken) {
   EXPECT_EQ(r.FindByKey("k1"), nullptr);
 }
 
+// ExpireSilent skips its scan while no agent can have expired; the skipping
+// must never hide one that did, whatever order heartbeats come in.
+TEST(AgentRegistryTest, ExpiresEachSilentAgentOnTimeWhenOthersKeepHeartbeating) {
+  AgentRegistry r;
+  auto t0 = Clock::now();
+  const auto timeout = milliseconds(1000);
+  for (int i = 0; i < 3; ++i) {
+    std::string n = std::to_string(i);
+    ASSERT_TRUE(r.Register({"k" + n, "h" + n, "r", "0.1", {}, t0 + milliseconds(10 * i), true}));
+  }
+  // h0 and h1 heartbeat every 100 ms; h2 falls silent after its registration.
+  std::vector<std::string> lost;
+  Clock::time_point lost_at;
+  for (int ms = 100; ms <= 3000 && lost.empty(); ms += 100) {
+    auto now = t0 + milliseconds(ms);
+    EXPECT_TRUE(r.Heartbeat("k0", "r", now, ms / 100));
+    EXPECT_TRUE(r.Heartbeat("k1", "r", now, ms / 100));
+    lost = r.ExpireSilent(now, timeout);
+    lost_at = now;
+  }
+  EXPECT_EQ(lost, std::vector<std::string>{"h2"});
+  EXPECT_EQ(lost_at, t0 + milliseconds(1100));  // the first tick past 20 ms + 1000 ms
+  // h0 stops too; h2 comes back: only h0 expires, one timeout after its last beat.
+  EXPECT_TRUE(r.Heard("k2", "r", t0 + milliseconds(1150)));
+  EXPECT_TRUE(r.ExpireSilent(t0 + milliseconds(2100), timeout).empty());
+  EXPECT_TRUE(r.Heartbeat("k1", "r", t0 + milliseconds(2100), 12));
+  EXPECT_TRUE(r.Heard("k2", "r", t0 + milliseconds(2100)));
+  EXPECT_EQ(r.ExpireSilent(t0 + milliseconds(2101), timeout), std::vector<std::string>{"h0"});
+  EXPECT_TRUE(r.FindByName("h1")->online);
+  EXPECT_TRUE(r.FindByName("h2")->online);
+}
+
 TEST(PendingRequestsTest, AnswersEachRequestOnceByReplyOrTimeout) {
   PendingRequests p;
   auto now = PendingRequests::Clock::now();
