@@ -5,9 +5,9 @@
 
 namespace drover::wire {
 
-bool DuplicateGuard::FirstTime(const std::string& peer, const std::string& id) {
+bool DuplicateGuard::FirstTime(const std::string& peer, std::string_view id) {
   Window& w = seen_[peer];
-  uint64_t h = std::hash<std::string>{}(id);
+  uint64_t h = std::hash<std::string_view>{}(id);
   if (std::find(w.ring.begin(), w.ring.end(), h) != w.ring.end()) return false;
   if (w.ring.size() < per_peer_) {
     w.ring.push_back(h);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -14,7 +15,7 @@ class DuplicateGuard {
   explicit DuplicateGuard(size_t per_peer = 256) : per_peer_(per_peer) {}
 
   // True when `id` is new for `peer` (and remembers it); false for a repeat.
-  bool FirstTime(const std::string& peer, const std::string& id);
+  bool FirstTime(const std::string& peer, std::string_view id);
   void Forget(const std::string& peer) { seen_.erase(peer); }
 
  private:

@@ -133,12 +133,13 @@ void ServerSocket::AnswerZap() {
   (void)SendFrames(zap_, {&version, &request_id, &status, &text, &user, &metadata});
 }
 
-bool ServerSocket::TakeQueued(std::vector<Inbound>* out) {
-  // Frames are read straight into the Inbound: routing id, payload, and any
-  // further frames only counted (a protocol error the caller answers).
+bool ServerSocket::TakeQueued(Inbound* in) {
+  // Frames are read straight into `in`, whose strings keep their buffers from
+  // one message to the next: routing id, payload, and any further frames only
+  // counted (a protocol error the caller answers).
   for (;;) {
-    Inbound in;
     int count = 0;
+    in->public_key.clear();
     for (int more = 1; more; ++count) {
       zmq_msg_t msg;
       zmq_msg_init(&msg);
@@ -147,18 +148,18 @@ bool ServerSocket::TakeQueued(std::vector<Inbound>* out) {
         if (count == 0) return false;
         break;  // cannot happen: ZeroMQ delivers a message's frames together
       }
-      if (in.public_key.empty()) {
+      if (in->public_key.empty()) {
         const char* uid = zmq_msg_gets(&msg, "User-Id");
-        if (uid != nullptr) in.public_key = uid;
+        if (uid != nullptr) in->public_key = uid;
       }
-      if (count == 0) in.routing_id = FrameString(&msg);
-      if (count == 1) in.payload = FrameString(&msg);
+      const char* data = static_cast<const char*>(zmq_msg_data(&msg));
+      if (count == 0) in->routing_id.assign(data, zmq_msg_size(&msg));
+      if (count == 1) in->payload.assign(data, zmq_msg_size(&msg));
       more = zmq_msg_more(&msg);
       zmq_msg_close(&msg);
     }
     if (count < 2) continue;  // a routing id with no payload: nothing to answer
-    in.extra_frames = count - 2;
-    out->push_back(std::move(in));
+    in->extra_frames = count - 2;
     return true;
   }
 }
@@ -178,7 +179,11 @@ Result<ServerSocket::Received> ServerSocket::Receive(std::chrono::milliseconds t
   if (items[1].revents & ZMQ_POLLIN) AnswerZap();
   r.woken = wake_fd_ >= 0 && (items[2].revents & ZMQ_POLLIN);
   if (items[0].revents & ZMQ_POLLIN) {
-    while (r.messages < max && TakeQueued(out)) ++r.messages;
+    while (r.messages < max) {
+      if (out->size() <= r.messages) out->emplace_back();
+      if (!TakeQueued(&(*out)[r.messages])) break;
+      ++r.messages;
+    }
   }
   return r;
 }

@@ -54,9 +54,12 @@ class ServerSocket {
   };
 
   // Waits up to `timeout` for messages, answering ZAP requests meanwhile, then
-  // appends every message already queued (at most `max`) to `out`. One poll
-  // per call however many messages it takes: under load a loop turn handles
-  // a batch, not one message per system call.
+  // takes every message already queued, at most `max`, into (*out)[0] to
+  // (*out)[messages - 1]. `out` only grows: its entries, and their strings'
+  // buffers, are reused from call to call, so a steady stream of heartbeats
+  // allocates nothing here. One poll per call however many messages it
+  // takes: under load a loop turn handles a batch, not one message per
+  // system call.
   Result<Received> Receive(std::chrono::milliseconds timeout, size_t max,
                            std::vector<Inbound>* out);
 
@@ -79,8 +82,8 @@ class ServerSocket {
  private:
   ServerSocket() = default;
   void AnswerZap();
-  // Appends one queued message to `out`; false when none is queued.
-  bool TakeQueued(std::vector<Inbound>* out);
+  // Reads one queued message into `in`; false when none is queued.
+  bool TakeQueued(Inbound* in);
 
   void* context_ = nullptr;
   void* router_ = nullptr;

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/random_id.h"
 #include "common/wire/codec.h"
+#include "common/wire/heartbeat.h"
 #include "common/wire/protocol.h"
 #include "orchestrator/daemon/live_inventory.h"
 
@@ -70,11 +71,9 @@ Status Server::Run(const std::atomic<bool>& stop) {
   socket_ = std::move(*socket);
   socket_->WakeOn(tasks_.fd());
   spdlog::info("serving on {} with key {}", socket_->endpoint(), options_.key.public_z85);
-  std::vector<wire::Inbound> batch;
-  batch.reserve(kMaxBatch);
+  std::vector<wire::Inbound> batch;  // reused: see ServerSocket::Receive
   Clock::time_point last_batch{};
   while (!stop.load()) {
-    batch.clear();
     auto until_tick = std::chrono::ceil<std::chrono::milliseconds>(last_tick_ + kTickEvery -
                                                                    Clock::now());
     auto got = socket_->Receive(std::clamp(until_tick, std::chrono::milliseconds(0), kTickEvery),
@@ -82,12 +81,13 @@ Status Server::Run(const std::atomic<bool>& stop) {
     // One clock read per turn: every message of a batch counts as heard now.
     auto now = Clock::now();
     if (!got) spdlog::error("receive: {}", got.error().ToString());
-    for (const wire::Inbound& in : batch) OnInbound(in, now);
+    size_t messages = got ? got->messages : 0;
+    for (size_t i = 0; i < messages; ++i) OnInbound(batch[i], now);
     if (got && got->woken) tasks_.RunPosted();
     if (now - last_tick_ >= kTickEvery) Tick(now);
     // Busy: this batch held several messages, or came soon after the last.
-    bool busy = batch.size() > 1 || (!batch.empty() && now - last_batch < kCoalesce);
-    if (!batch.empty()) last_batch = now;
+    bool busy = messages > 1 || (messages == 1 && now - last_batch < kCoalesce);
+    if (messages > 0) last_batch = now;
     if (busy && pending_.size() == 0) {
       auto woken = socket_->WaitForWake(kCoalesce);
       if (woken && *woken) tasks_.RunPosted();
@@ -156,6 +156,16 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
               InvalidArgument("a message must be exactly one frame"));
     return;
   }
+  // The heartbeat fast path: the exact bytes agents write, read without a
+  // JSON document. Anything else, even a heartbeat spelt differently, takes
+  // the general path, whose checks decide.
+  if (role->second == state::KeyRole::kAgent &&
+      in.payload.size() <= options_.max_message_bytes) {
+    if (auto hb = wire::ParseHeartbeat(in.payload)) {
+      if (!FirstTime(in, hb->id)) return;
+      return OnHeartbeat(in, hb->id, hb->seq, hb->ack, now);
+    }
+  }
   auto decoded = wire::Decode(in.payload, options_.max_message_bytes);
   if (!decoded) {
     spdlog::warn("rejected a message from {}: {}", Short(in.public_key),
@@ -170,11 +180,7 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
     }
     return;
   }
-  if (!duplicates_.FirstTime(in.public_key, m.id)) {
-    spdlog::warn("rejected duplicate request id {} from {}", m.id, Short(in.public_key));
-    SendError(in, m.id, InvalidArgument("duplicate request id '" + m.id + "'"));
-    return;
-  }
+  if (!FirstTime(in, m.id)) return;
   const wire::MessageSpec* spec = wire::FindMessageSpec(m.type);
   bool is_agent = role->second == state::KeyRole::kAgent;
   if (spec->sender == wire::Sender::kAgent && is_agent) return OnAgentMessage(in, m, now);
@@ -184,6 +190,25 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
   SendError(in, m.id,
             PermissionDenied("message type '" + m.type + "' is not accepted from an " +
                              (is_agent ? "agent" : "operator") + " key"));
+}
+
+bool Server::FirstTime(const wire::Inbound& in, std::string_view id) {
+  if (duplicates_.FirstTime(in.public_key, id)) return true;
+  spdlog::warn("rejected duplicate request id {} from {}", id, Short(in.public_key));
+  SendError(in, std::string(id),
+            InvalidArgument("duplicate request id '" + std::string(id) + "'"));
+  return false;
+}
+
+void Server::OnHeartbeat(const wire::Inbound& in, std::string_view id, int64_t seq, bool ack,
+                         Clock::time_point now) {
+  if (!agents_.Heartbeat(in.public_key, in.routing_id, now, seq)) {
+    SendError(in, std::string(id), NotFound("this agent has not registered: register first"));
+    return;
+  }
+  if (!ack) return;
+  Status s = socket_->Send(in.routing_id, wire::EncodeHeartbeatAck(NextId(), id, seq));
+  if (!s.ok()) spdlog::warn("could not answer heartbeat {}: {}", id, s.ToString());
 }
 
 void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m,
@@ -200,14 +225,7 @@ void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m,
     agents_.Heard(in.public_key, in.routing_id, now);
     return SendMessage(in.routing_id, wire::MakeReply(m, NextId(), nlohmann::json::object()));
   }
-  // heartbeat
-  if (!agents_.Heartbeat(in.public_key, in.routing_id, now, m.body["seq"])) {
-    SendError(in, m.id, NotFound("this agent has not registered: register first"));
-    return;
-  }
-  if (m.body.value("ack", false)) {
-    SendMessage(in.routing_id, wire::MakeReply(m, NextId(), {{"seq", m.body["seq"]}}));
-  }
+  return OnHeartbeat(in, m.id, m.body["seq"].get<int64_t>(), m.body.value("ack", false), now);
 }
 
 void Server::OnRegister(const wire::Inbound& in, const wire::Message& m,

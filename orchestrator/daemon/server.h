@@ -17,6 +17,7 @@
 #include <set>
 #include <unordered_map>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "common/wire/duplicate_guard.h"
@@ -78,6 +79,11 @@ class Server : public AgentClient {
   void OnAgentMessage(const wire::Inbound& in, const wire::Message& m, Clock::time_point now);
   void OnOperatorMessage(const wire::Inbound& in, const wire::Message& m);
   void OnRegister(const wire::Inbound& in, const wire::Message& m, Clock::time_point now);
+  // A heartbeat, from the fast path or the general decoder.
+  void OnHeartbeat(const wire::Inbound& in, std::string_view id, int64_t seq, bool ack,
+                   Clock::time_point now);
+  // False (and an error reply sent) when the sender used `id` before.
+  bool FirstTime(const wire::Inbound& in, std::string_view id);
 
   // Sends `type` to the named agent; `done` gets its reply body or an error.
   void AskAgent(const std::string& name, const std::string& type, nlohmann::json body,
