@@ -144,38 +144,58 @@ void TransferService::RemoveSnapshot(const std::string& snapshot) {
   }
 }
 
-std::optional<sync::ChangeBase> TransferService::BaseFor(const std::string& volume,
-                                                         const std::string& dest,
-                                                         const std::string& snapshot,
-                                                         std::string* base_name) {
-  std::optional<std::string> base = bases_.Get(volume, dest);
-  if (!base) return std::nullopt;  // the first send to this destination
-  *base_name = *base;
+TransferService::BaseChoice TransferService::BaseFor(const std::string& volume,
+                                                     const std::string& dest,
+                                                     const std::string& snapshot) {
+  BaseChoice choice;
   storage::StorageDriver* driver = config_.driver;
+  std::optional<std::string> base = bases_.Get(volume, dest);
+  if (!base) {
+    // The first send to this destination hashes. Can the driver track this
+    // snapshot at all? Asked of the snapshot against itself (an empty
+    // answer when it can); outside any pause, since a cutover's full sync
+    // comes first.
+    auto probe = driver->ChangedRanges(config_.pool, snapshot, snapshot);
+    choice.trackable = probe && probe->has_value();
+    return choice;
+  }
+  choice.name = *base;
   auto path = driver->Path(config_.pool, *base);
   struct stat st;
   if (!path || ::stat(path->c_str(), &st) != 0) {
     spdlog::warn("base {} of {} is gone: this send hashes the volume", *base, volume);
     (void)bases_.Forget(volume, dest, *base);
-    return std::nullopt;
+    return choice;
   }
   auto ranges = driver->ChangedRanges(config_.pool, *base, snapshot);
   if (!ranges) {
     spdlog::warn("changed ranges {} -> {}: {}; this send hashes the volume", *base, snapshot,
                  ranges.error().ToString());
-    return std::nullopt;
+    return choice;
   }
-  if (!ranges->has_value()) return std::nullopt;  // the driver cannot tell
+  if (!ranges->has_value()) {  // the driver cannot tell
+    choice.trackable = false;
+    return choice;
+  }
   sync::ChangeBase cb;
   cb.base_path = *path;
   cb.base_cache_tag = config_.pool + "/" + *base;
   for (const auto& r : **ranges) cb.changed.push_back({r.offset, r.length});
-  return cb;
+  choice.base = std::move(cb);
+  return choice;
 }
 
 void TransferService::SettleBase(const std::string& volume, const std::string& dest,
-                                 const std::string& snapshot, bool verified) {
+                                 const std::string& snapshot, bool verified, bool trackable) {
   if (!verified) return RemoveSnapshot(snapshot);
+  if (!trackable) {
+    RemoveSnapshot(snapshot);
+    if (auto old = bases_.Get(volume, dest)) {
+      (void)bases_.Forget(volume, dest, *old);
+      RemoveSnapshot(*old);
+    }
+    return;
+  }
   auto old = bases_.Set(volume, dest, snapshot);
   if (!old) {
     spdlog::warn("cannot record base {} of {}: {}", snapshot, volume, old.error().ToString());
@@ -263,9 +283,11 @@ Result<nlohmann::json> TransferService::Send(const wire::Message& m) {
     RemoveSnapshot(snapshot);
     return Err(path.error());
   }
-  std::string base_name;
+  BaseChoice choice = BaseFor(volume, dest, snapshot);
+  std::string base_name = choice.name;
+  bool trackable = choice.trackable;
   sync::SenderOptions o;
-  o.base = BaseFor(volume, dest, snapshot, &base_name);
+  o.base = std::move(choice.base);
   o.endpoint = m.body["endpoint"];
   o.server_public_key = dest;
   o.own_keys = config_.keys;
@@ -279,10 +301,11 @@ Result<nlohmann::json> TransferService::Send(const wire::Message& m) {
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   o.cancel = cancel.get();
   Status started = Start(key, cancel,
-                         [this, o, cancel, transfer, key, volume, dest, snapshot, events]() mutable {
+                         [this, o, cancel, transfer, key, volume, dest, snapshot, events,
+                          trackable]() mutable {
     if (events) o.progress = ProgressThrottle(post_, transfer, "source");
     auto report = sync::RunSender(o);
-    SettleBase(volume, dest, snapshot, report.has_value());
+    SettleBase(volume, dest, snapshot, report.has_value(), trackable);
     if (!report) spdlog::warn("transfer {}: send failed: {}", transfer, report.error().ToString());
     nlohmann::json done = Finished(transfer, "source", report);
     Finish(key, done);
@@ -295,7 +318,8 @@ Result<nlohmann::json> TransferService::Send(const wire::Message& m) {
   spdlog::info("transfer {}: sending {} to {} ({})", transfer, volume, o.endpoint,
                o.base ? "changes since " + base_name : std::string("hashing"));
   auto outcome = Outcome(key, wait);
-  return reply(outcome ? *outcome : nlohmann::json{{"state", "running"}}, base_name);
+  return reply(outcome ? *outcome : nlohmann::json{{"state", "running"}},
+               o.base ? base_name : std::string());
 }
 
 Result<nlohmann::json> TransferService::Cancel(const wire::Message& m) {

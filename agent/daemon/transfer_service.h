@@ -93,14 +93,24 @@ class TransferService {
   // it to end; nullopt when this agent never ran it.
   std::optional<nlohmann::json> Outcome(const std::string& transfer,
                                         std::chrono::milliseconds wait);
-  // The change-tracking base for sending `snapshot` of `volume` to `dest`,
-  // or nullopt (hash) with the reason logged. Sets `base_name`.
-  std::optional<sync::ChangeBase> BaseFor(const std::string& volume, const std::string& dest,
-                                          const std::string& snapshot, std::string* base_name);
-  // After a send: a verified snapshot becomes the base (the older one goes),
-  // a failed one goes.
+  // How a send of `snapshot` relates to the last verified one.
+  struct BaseChoice {
+    std::optional<sync::ChangeBase> base;  // nullopt: the send hashes
+    std::string name;                      // the base snapshot, if there is one
+    // Whether the driver tracks changes of this volume's snapshots; when it
+    // cannot (copied snapshots, classic LVM), keeping a base only costs
+    // room (a full copy, a COW area), so none is kept.
+    bool trackable = true;
+  };
+  // The change-tracking base for sending `snapshot` of `volume` to `dest`;
+  // the reason for hashing is logged.
+  BaseChoice BaseFor(const std::string& volume, const std::string& dest,
+                     const std::string& snapshot);
+  // After a send: a verified snapshot of a trackable volume becomes the base
+  // (the older one goes); a failed one goes; an untrackable one goes with
+  // the older base.
   void SettleBase(const std::string& volume, const std::string& dest,
-                  const std::string& snapshot, bool verified);
+                  const std::string& snapshot, bool verified, bool trackable);
   void RemoveSnapshot(const std::string& snapshot);
 
   TransferConfig config_;
