@@ -44,7 +44,24 @@ nlohmann::json StatusToJson(const hv::MigrationStatus& s) {
           {"error", s.error}};
 }
 
+void GuestService::RearmWatchdogs() {
+  auto guests = config_.hv->List();
+  if (!guests) return;
+  for (const auto& g : *guests) {
+    auto st = config_.hv->QueryMigrationOut(g.name);
+    if (st && (st->phase == hv::MigrationPhase::kActive ||
+               st->phase == hv::MigrationPhase::kPreSwitchover)) {
+      spdlog::warn("guest {} is migrating out since before this agent started: "
+                   "its pause watchdog is armed again ({} ms)", g.name, kDefaultPauseDeadlineMs);
+      watchdog_.Arm(g.name, milliseconds(kDefaultPauseDeadlineMs));
+    }
+  }
+}
+
 void GuestService::Register(Agent& agent) {
+  // An agent restarted while one of its guests migrates out (perhaps paused
+  // at pre-switchover) watches it again.
+  RearmWatchdogs();
   auto on = [&agent](const std::string& type, auto fn) {
     agent.Handle(type, [fn](const wire::Message& m) { return fn(m.body); });
   };

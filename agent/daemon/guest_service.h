@@ -63,7 +63,8 @@ class GuestService {
   explicit GuestService(GuestServiceConfig config)
       : config_(std::move(config)), watchdog_(config_.hv) {}
 
-  // Adds every handler above to `agent`.
+  // Adds every handler above to `agent`, and arms the pause watchdog again
+  // for guests that migrate out since before this agent started.
   void Register(Agent& agent);
 
   // facts.guests: [{name, state, vcpus, memory_mib, volumes}].
@@ -79,6 +80,7 @@ class GuestService {
   Result<nlohmann::json> PrepareIn(Body b);
   Result<nlohmann::json> StartOut(Body b);
   Result<nlohmann::json> ContinueOut(Body b);
+  void RearmWatchdogs();
   Result<nlohmann::json> FinishIn(Body b);
 
   // Spec with volume names -> spec with this pool's paths, and back.

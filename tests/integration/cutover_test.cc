@@ -313,6 +313,30 @@ TEST_F(CutoverAbortInPauseTest, AnOrchestratorDeadInThePauseLeavesTheGuestRunnin
   ExpectDiskPassesChecker("h1");
 }
 
+TEST_F(CutoverAbortInPauseTest, ASourceAgentRestartedInThePauseWatchesTheGuestAgain) {
+  pid_t cli = StartProcess({c_.drover(), "--state", c_.dir() + "/state.db", "--connect",
+                            c_.endpoint(), "--orchestrator-key", c_.dir() + "/orchestrator.pub",
+                            "--key", c_.dir() + "/operator.key", "migrate", "vm1", "--to", "h2",
+                            "--downtime-ms", "300"},
+                           c_.dir() + "/migrate.log");
+  ASSERT_TRUE(WaitFor([&] { return Slurp(c_.dir() + "/migrate.log").find("final round") !=
+                                   std::string::npos; }, 120s))
+      << Slurp(c_.dir() + "/migrate.log") << c_.Log("orchestrator");
+  // Both the orchestrator and the source agent die in the pause; the agent
+  // comes back (its guests survive it) and must watch the paused guest again.
+  c_.StopOrchestrator(SIGKILL);
+  c_.StopAgent("h1", SIGKILL);
+  StartAgent("h1");
+  auto paused_at = LastCounter(Serial("h1", "vm1"));
+  ASSERT_TRUE(paused_at.has_value());
+  auto resumed = WaitForCounter(Serial("h1", "vm1"), *paused_at + 300, 40s);
+  EXPECT_TRUE(resumed.has_value()) << "the source guest stayed paused\n" << c_.Log("h1");
+  EXPECT_NE(c_.Log("h1").find("armed again"), std::string::npos) << c_.Log("h1");
+  ::kill(cli, SIGKILL);
+  ::waitpid(cli, nullptr, 0);
+  ExpectDiskPassesChecker("h1");
+}
+
 TEST_F(CutoverTest, AGuestThatDoesNotConvergeIsReportedAndStaysOnTheSource) {
   // A 1 ms budget carries a few hundred bytes of disk: the writing guest never fits.
   auto t0 = std::chrono::steady_clock::now();
