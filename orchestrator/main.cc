@@ -7,6 +7,7 @@
 #include "orchestrator/cli/cluster_commands.h"
 #include "orchestrator/cli/keys_command.h"
 #include "orchestrator/cli/migrate_command.h"
+#include "orchestrator/cli/runs_command.h"
 #include "orchestrator/cli/serve_command.h"
 #include "orchestrator/cli/sync_command.h"
 #include "plans/cli/plan_command.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   drover::cli::AddSyncCommand(app, &ctx);
   drover::cli::AddApplyCommand(app, &ctx);
   drover::cli::AddMigrateCommands(app, &ctx);
+  drover::cli::AddRunsCommands(app, &ctx);
   drover::cli::AddPlanCommand(
       app,
       [&app, &ctx]() -> drover::Result<nlohmann::json> {

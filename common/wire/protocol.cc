@@ -74,6 +74,12 @@ const std::vector<MessageSpec>& Specs() {
        {{"guest", kString, true}, {"from", kString, true}, {"to", kString, true},
         {"new_name", kString, false}}},
       {"op.stats", Sender::kOperator, {}},
+      // plan runs (orchestrator/executor)
+      {"op.apply", Sender::kOperator, {{"plan", kObject, true}}},
+      {"op.runs", Sender::kOperator, {}},
+      {"op.run", Sender::kOperator, {{"run", kString, true}}},
+      {"op.run.abort", Sender::kOperator, {{"run", kString, true}}},
+      {"op.run.resume", Sender::kOperator, {{"run", kString, true}}},
       {"op.ping", Sender::kOperator,
        {{"host", kString, true}, {"count", kInteger, false}, {"timeout_ms", kInteger, false}}},
       // answers, from anyone

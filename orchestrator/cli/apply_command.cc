@@ -4,7 +4,10 @@
 #include <cstdio>
 #include <memory>
 
+#include "orchestrator/cli/cluster_commands.h"
+#include "orchestrator/cli/run_view.h"
 #include "plans/model/document_io.h"
+#include "plans/model/fingerprint.h"
 #include "plans/model/plan_json.h"
 #include "plans/ordering/schedule.h"
 #include "plans/render/render.h"
@@ -15,6 +18,8 @@ namespace {
 struct ApplyArgs {
   std::string plan_file;
   bool dry_run = false;
+  bool force = false;
+  bool detach = false;
 };
 
 std::string Pad(std::string s, size_t width) {
@@ -60,14 +65,36 @@ std::string Summary(const plans::Plan& plan, const DryRun& run) {
   return o;
 }
 
-Status RunApply(CliContext& ctx, const ApplyArgs& a) {
-  if (!a.dry_run) {
-    return Unavailable("apply without --dry-run is not available yet; use --dry-run " +
-                       a.plan_file + " to see the timeline it would follow");
+// Hands the plan to the orchestrator and follows the run.
+Status Execute(CliContext& ctx, const ApplyArgs& a, const nlohmann::json& doc,
+               const plans::Plan& plan) {
+  if (!a.force) {
+    ASSIGN_OR_RETURN(nlohmann::json inventory, LiveInventory(ctx));
+    std::string live = plans::Fingerprint(inventory);
+    if (live != plan.inventory_fingerprint) {
+      return Aborted(a.plan_file + ": the plan's inventory fingerprint is " +
+                     plan.inventory_fingerprint + ", but the live inventory's is now " + live +
+                     ": plan again, or apply with --force");
+    }
   }
+  ASSIGN_OR_RETURN(nlohmann::json started, AskDaemon(ctx, "op.apply", {{"plan", doc}}));
+  std::string run = started.value("run", "");
+  if (!ctx.json) {
+    *ctx.out << "run " << run << ": " << plan.steps.size() << " steps of plan " << plan.kind
+             << " (" << a.plan_file << "); `drover status " << run << "` shows it\n";
+  }
+  if (a.detach) {
+    if (ctx.json) *ctx.out << started.dump(2) << "\n";
+    return Status::Ok();
+  }
+  return FollowRun(ctx, run);
+}
+
+Status RunApply(CliContext& ctx, const ApplyArgs& a) {
   ASSIGN_OR_RETURN(nlohmann::json doc, plans::ReadJsonFile(a.plan_file));
   auto plan = plans::ParsePlan(doc);
   if (!plan) return plan.error().WithContext(a.plan_file);
+  if (!a.dry_run) return Execute(ctx, a, doc, *plan);
   auto run = SimulateApply(*plan);
   if (!run) return run.error().WithContext(a.plan_file);
   *ctx.out << (ctx.json ? DryRunToJson(*plan, *run).dump(2) + "\n" : RenderDryRun(*plan, *run));
@@ -153,11 +180,17 @@ nlohmann::json DryRunToJson(const plans::Plan& plan, const DryRun& run) {
 
 void AddApplyCommand(CLI::App& root, CliContext* ctx) {
   auto args = std::make_shared<ApplyArgs>();
-  CLI::App* apply = root.add_subcommand("apply", "run a plan (only --dry-run for now)");
+  CLI::App* apply = root.add_subcommand(
+      "apply",
+      "run a plan through the orchestrator and show its progress live (Ctrl-C aborts the "
+      "run: steps in flight roll back, finished steps stay)");
   apply->add_option("plan", args->plan_file, "the plan document (drover plan ... -o FILE)")
       ->required();
   apply->add_flag("--dry-run", args->dry_run,
                   "simulate the run on the plan's model and print its timeline; touches no agent");
+  apply->add_flag("--force", args->force,
+                  "run even when the live inventory no longer matches the plan's fingerprint");
+  apply->add_flag("--detach", args->detach, "print the run id and return; do not follow the run");
   apply->callback([&root, ctx, args] {
     Status s = ResolveGlobalOptions(root, ctx);
     if (s.ok()) s = RunApply(*ctx, *args);

@@ -9,11 +9,14 @@
 // waves). With the global --json it prints the same as one JSON document
 // (see DryRunToJson). It touches no agent, no daemon and no state file.
 //
-// Without --dry-run it fails with exit status 1: the journaled executor does
-// not exist yet, and nothing pretends to run the plan.
+// Without --dry-run it checks that the plan's inventory fingerprint matches
+// the live inventory (unless --force), hands the plan to the orchestrator
+// (op.apply), which runs and journals it (orchestrator/executor), and
+// follows the run live (run_view.h) unless --detach.
 //
 // Exit status (through CliContext): 0 done; 2 for an unreadable or invalid
-// plan, the message naming the file and the step and field at fault.
+// plan, the message naming the file and the step and field at fault; 1 for
+// a stale plan or a run that did not finish (naming the failed steps).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,12 +1,14 @@
 #include "orchestrator/cli/serve_command.h"
 
 #include <csignal>
+#include <thread>
 
 #include "common/config.h"
 #include "common/log.h"
 #include "common/wire/keys.h"
 #include "orchestrator/cutover/cutover.h"
 #include "orchestrator/daemon/server.h"
+#include "orchestrator/executor/executor.h"
 
 namespace drover::cli {
 namespace {
@@ -96,7 +98,35 @@ Status Serve(CLI::App* serve, CliContext* ctx, ServeArgs* a) {
                          return cutover::RunClone(c, agents, job);
                        });
                      });
-  Status s = server.Run(g_stop);
+  // Plan runs: their own database connection, journaled before each action.
+  auto journal = executor::RunJournal::Open(ctx->state);
+  if (!journal) return journal.error();
+  executor::Executor runs(journal->get(), &server, nullptr);
+  RETURN_STATUS_IF_ERROR(runs.Recover());
+  server.RegisterHandler("op.apply", [&runs](const nlohmann::json& b) {
+    return runs.Apply(b["plan"]);
+  });
+  server.RegisterHandler("op.runs", [&runs](const nlohmann::json&) { return runs.List(); });
+  server.RegisterHandler("op.run", [&runs](const nlohmann::json& b) {
+    return runs.Describe(b["run"]);
+  });
+  server.RegisterHandler("op.run.abort", [&runs](const nlohmann::json& b) {
+    return runs.Abort(b["run"]);
+  });
+  server.RegisterHandler("op.run.resume", [&runs](const nlohmann::json& b) {
+    return runs.Resume(b["run"]);
+  });
+  // On SIGTERM the runs stop first, while the loop still carries the
+  // rollbacks of their steps in flight; then the loop stops.
+  std::atomic<bool> loop_stop{false};
+  std::thread stopper([&] {
+    while (!g_stop && !loop_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    runs.Shutdown();
+    loop_stop = true;
+  });
+  Status s = server.Run(loop_stop);
+  loop_stop = true;
+  stopper.join();
   // A daemon that cannot start is an environment problem, not bad usage.
   if (!s.ok() && s.code() == Code::kInvalidArgument) return Unavailable(s.message());
   return s;

@@ -288,6 +288,9 @@ void Server::OnOperatorMessage(const wire::Inbound& in, const wire::Message& m) 
     Status s = jobs_.Cancel(m.body["job"]);
     return s.ok() ? reply(nlohmann::json{{"cancelling", m.body["job"]}}) : reply(Err(s));
   }
+  if (auto handler = handlers_.find(m.type); handler != handlers_.end()) {
+    return reply(handler->second(m.body));
+  }
   if (auto factory = job_factories_.find(m.type); factory != job_factories_.end()) {
     auto fn = factory->second.second(m.body, *this);
     if (!fn) return reply(Err(fn.error()));
@@ -328,8 +331,11 @@ void Server::AskAgent(const std::string& name, const std::string& type, nlohmann
   }
 }
 
-void Server::RefreshFacts(std::function<void()> done) {
+void Server::RefreshFacts(std::function<void()> done, const std::string& only_host) {
   auto online = agents_.Online();
+  if (!only_host.empty()) {
+    std::erase_if(online, [&](const AgentEntry* a) { return a->name != only_host; });
+  }
   if (online.empty()) return done();
   auto left = std::make_shared<size_t>(online.size());
   for (AgentEntry* agent : online) {
@@ -406,7 +412,8 @@ void Server::StartSync(const nlohmann::json& r, Reply done) {
   auto id = RandomHex(6);
   auto ticket = RandomHex(32);
   if (!id || !ticket) return done(Err(Internal("no random numbers for a ticket")));
-  // The facts may be old: ask the source for fresh ones before sizing.
+  // The facts may be old: ask the source (only: a sync in a cutover's pause
+  // must not wait for every host) for fresh ones before sizing.
   RefreshFacts([=, this] {
     auto size = VolumeSize(src, src_volume);
     if (!size) return done(Err(size.error()));
@@ -454,7 +461,7 @@ void Server::StartSync(const nlohmann::json& r, Reply done) {
                                               {"volume_bytes", *size}});
                         });
              });
-  });
+  }, src);
 }
 
 namespace {
@@ -483,6 +490,10 @@ Result<T> OnLoop(LoopTasks& tasks, std::chrono::milliseconds wait,
 
 void Server::RegisterJob(const std::string& type, const std::string& kind, JobFactory make) {
   job_factories_[type] = {kind, std::move(make)};
+}
+
+void Server::RegisterHandler(const std::string& type, RequestHandler handle) {
+  handlers_[type] = std::move(handle);
 }
 
 Result<nlohmann::json> Server::Call(const std::string& host, const std::string& type,

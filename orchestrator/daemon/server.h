@@ -65,6 +65,12 @@ class Server : public AgentClient {
   using JobFactory = std::function<Result<JobFn>(const nlohmann::json& body, AgentClient& agents)>;
   void RegisterJob(const std::string& type, const std::string& kind, JobFactory make);
 
+  // Makes an operator request type answered by `handle`, which runs on the
+  // loop thread and so must be quick (a database read, starting a thread).
+  // Call before Run; the type must be in protocol.cc with Sender::kOperator.
+  using RequestHandler = std::function<Result<nlohmann::json>(const nlohmann::json& body)>;
+  void RegisterHandler(const std::string& type, RequestHandler handle);
+
   // Binds and serves until `stop` becomes true. Returns a Status only for a
   // failure to start (cannot bind, unreadable database).
   Status Run(const std::atomic<bool>& stop);
@@ -88,8 +94,8 @@ class Server : public AgentClient {
   // Sends `type` to the named agent; `done` gets its reply body or an error.
   void AskAgent(const std::string& name, const std::string& type, nlohmann::json body,
                 std::chrono::milliseconds timeout, Reply done);
-  // Asks every online agent for its facts, then calls `done`.
-  void RefreshFacts(std::function<void()> done);
+  // Asks every online agent (or only `only_host`) for its facts, then calls `done`.
+  void RefreshFacts(std::function<void()> done, const std::string& only_host = "");
   void Ping(const std::string& host, int count, std::chrono::milliseconds timeout, Reply done);
   // op.sync: the destination binds and receives, then the source sends.
   void StartSync(const nlohmann::json& request, Reply done);
@@ -115,6 +121,7 @@ class Server : public AgentClient {
   TransferTable transfers_;
   LoopTasks tasks_;
   std::map<std::string, std::pair<std::string, JobFactory>> job_factories_;
+  std::map<std::string, RequestHandler> handlers_;
   // Last member: its destructor cancels and joins jobs while all else lives.
   JobTable jobs_;
   wire::DuplicateGuard duplicates_;

@@ -24,6 +24,33 @@ const std::vector<const char*>& Migrations() {
       "  facts TEXT NOT NULL,"
       "  version TEXT NOT NULL,"
       "  last_seen INTEGER NOT NULL);",
+      // 2: plan runs, their steps, and the journal of every step transition
+      // (written before the action it records; docs/runs.md).
+      "CREATE TABLE runs ("
+      "  id TEXT PRIMARY KEY,"
+      "  plan TEXT NOT NULL,"
+      "  state TEXT NOT NULL,"
+      "  error TEXT NOT NULL DEFAULT '',"
+      "  created_at INTEGER NOT NULL,"
+      "  updated_at INTEGER NOT NULL);"
+      "CREATE TABLE run_steps ("
+      "  run_id TEXT NOT NULL REFERENCES runs(id),"
+      "  step_id TEXT NOT NULL,"
+      "  ordinal INTEGER NOT NULL,"
+      "  state TEXT NOT NULL,"
+      "  phase TEXT NOT NULL DEFAULT '',"
+      "  attempts INTEGER NOT NULL DEFAULT 0,"
+      "  result TEXT NOT NULL DEFAULT '',"
+      "  error TEXT NOT NULL DEFAULT '',"
+      "  updated_at INTEGER NOT NULL,"
+      "  PRIMARY KEY (run_id, step_id));"
+      "CREATE TABLE run_journal ("
+      "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+      "  run_id TEXT NOT NULL,"
+      "  step_id TEXT NOT NULL DEFAULT '',"
+      "  at_ms INTEGER NOT NULL,"
+      "  event TEXT NOT NULL,"
+      "  detail TEXT NOT NULL DEFAULT '');",
   };
   return migrations;
 }

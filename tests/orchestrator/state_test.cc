@@ -29,14 +29,14 @@ class StateTest : public ::testing::Test {
 };
 
 TEST_F(StateTest, OpensInWalModeAtTheLatestSchema) {
-  EXPECT_EQ(db_->SchemaVersion(), 1);
+  EXPECT_EQ(db_->SchemaVersion(), 2);
   std::string mode;
   ASSERT_TRUE(db_->Exec("PRAGMA journal_mode", {}, [&](const Row& r) { mode = r.Text(0); }).ok());
   EXPECT_EQ(mode, "wal");
   // Reopening applies nothing twice.
   auto again = Database::Open(path_);
   ASSERT_TRUE(again);
-  EXPECT_EQ((*again)->SchemaVersion(), 1);
+  EXPECT_EQ((*again)->SchemaVersion(), 2);
 }
 
 TEST_F(StateTest, RefusesADatabaseFromANewerDrover) {
