@@ -73,8 +73,9 @@ std::string StepLine(const json& s) {
 
 std::string RunLine(const json& r) {
   return "run " + r.value("run", "") + " " + r.value("state", "") + ": " +
-         std::to_string(r.value("steps_done", 0)) + "/" + std::to_string(r.value("steps_total", 0)) +
-         " steps done, " + HumanBytes(r.value("bytes_done", 0.0)) + " moved";
+         std::to_string(r.value("steps_done", 0)) + "/" +
+         std::to_string(r.value("steps_total", 0)) + " steps done, " +
+         HumanBytes(r.value("bytes_done", 0.0)) + " moved";
 }
 
 std::string RenderRun(const json& r) {

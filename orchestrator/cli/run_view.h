@@ -8,9 +8,8 @@
 // abort the run (steps in flight roll back) and it is followed to its end.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/status.h"
 #include "orchestrator/cli/cli_context.h"

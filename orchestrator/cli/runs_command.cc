@@ -82,13 +82,17 @@ void AddRunsCommands(CLI::App& root, CliContext* ctx) {
       if (!s.ok()) ctx->Fail(s);
     });
   };
-  add("runs", "list plan runs, newest first",
+  add(
+      "runs", "list plan runs, newest first",
       [](CliContext& c, const std::string&, bool) { return ListRuns(c); }, false);
-  add("status", "show a run: each step's state, phase, progress and measured downtime",
+  add(
+      "status", "show a run: each step's state, phase, progress and measured downtime",
       [](CliContext& c, const std::string& r, bool) { return ShowRun(c, r); }, true);
-  add("abort", "abort a run: steps in flight roll back to their source, finished steps stay",
+  add(
+      "abort", "abort a run: steps in flight roll back to their source, finished steps stay",
       [](CliContext& c, const std::string& r, bool) { return AbortRun(c, r); }, true);
-  add("resume",
+  add(
+      "resume",
       "go on with an interrupted, failed or aborted run: unfinished steps are first made "
       "safe (finished if their guest already runs on the destination, else undone), then "
       "run; finished steps are not run again",

@@ -46,9 +46,14 @@ bool ValidHostName(const std::string& name) {
 }  // namespace
 
 Server::Server(ServerOptions options, state::Database* db)
-    : options_(std::move(options)), db_(db), keys_(db), inventory_(db) {}
+    : options_(std::move(options)), db_(db), keys_(db), inventory_(db) {
+  auto boot = RandomHex(4);
+  id_prefix_ = "o-" + (boot ? *boot : std::to_string(std::time(nullptr))) + "-";
+}
 
-std::string Server::NextId() { return "o-" + std::to_string(++next_id_); }
+// Ids carry a per-start prefix: agents remember the ids they saw, and a
+// restarted orchestrator must not reuse one.
+std::string Server::NextId() { return id_prefix_ + std::to_string(++next_id_); }
 
 Status Server::Run(const std::atomic<bool>& stop) {
   auto accepted = keys_.Accepted();

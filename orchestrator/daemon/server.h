@@ -125,6 +125,7 @@ class Server : public AgentClient {
   // Last member: its destructor cancels and joins jobs while all else lives.
   JobTable jobs_;
   wire::DuplicateGuard duplicates_;
+  std::string id_prefix_;  // "o-<random>-", new at each start
   uint64_t next_id_ = 0;
   Clock::time_point last_tick_{};
 };

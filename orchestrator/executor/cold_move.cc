@@ -59,13 +59,15 @@ Result<nlohmann::json> RunColdMove(const ColdMoveRequest& m, daemon::AgentClient
   for (const auto& v : g.volumes) {
     if (job.cancelled()) return fail(Aborted("cancelled"));
     auto progress = [&](const nlohmann::json& t) {
-      job.Progress({{"phase", "sync"}, {"volume", v},
+      job.Progress({{"phase", "sync"},
+                    {"volume", v},
                     {"bytes", bytes + t.value("bytes_sent", uint64_t{0})},
                     {"seconds", Seconds(stopped)}});
     };
     auto done = agents.Sync({m.from, v, m.to, v, 0}, progress, job.cancel_flag());
     if (!done) return fail(done.error().WithContext("sync of " + v));
-    bytes += done->value("source_report", nlohmann::json::object()).value("bytes_sent", uint64_t{0});
+    bytes +=
+        done->value("source_report", nlohmann::json::object()).value("bytes_sent", uint64_t{0});
   }
   job.Progress({{"phase", "define"}, {"bytes", bytes}});
   auto d = agents.Call(m.to, "agent.guest.define", {{"spec", g.spec}}, kAgentCallTimeout);
@@ -79,8 +81,12 @@ Result<nlohmann::json> RunColdMove(const ColdMoveRequest& m, daemon::AgentClient
   double downtime_ms = std::chrono::duration<double, std::milli>(Clock::now() - stopped).count();
 
   job.Progress({{"phase", "retire"}, {"bytes", bytes}});
-  nlohmann::json result = {{"guest", m.guest}, {"from", m.from}, {"to", m.to}, {"mode", "cold"},
-                           {"bytes_sent", bytes}, {"retired_volumes", nlohmann::json::array()},
+  nlohmann::json result = {{"guest", m.guest},
+                           {"from", m.from},
+                           {"to", m.to},
+                           {"mode", "cold"},
+                           {"bytes_sent", bytes},
+                           {"retired_volumes", nlohmann::json::array()},
                            {"warnings", nlohmann::json::array()}};
   if (was_running) result["downtime_ms"] = static_cast<uint64_t>(downtime_ms + 0.5);
   auto u = agents.Call(m.from, "agent.guest.undefine", name, kAgentCallTimeout);

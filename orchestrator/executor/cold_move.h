@@ -8,9 +8,8 @@
 // "stop", "sync", "define", "start", "retire".
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/status.h"
 #include "orchestrator/daemon/agent_client.h"

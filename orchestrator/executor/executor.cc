@@ -22,7 +22,8 @@ std::string LinkKey(const std::string& a, const std::string& b) {
 uint64_t ResultBytes(const json& r) {
   if (!r.is_object()) return 0;
   uint64_t bytes = r.value("bytes_sent", uint64_t{0}) + r.value("memory_bytes", uint64_t{0});
-  for (const auto& k : r.value("rounds", json::array())) bytes += k.value("bytes_sent", uint64_t{0});
+  for (const auto& k : r.value("rounds", json::array()))
+    bytes += k.value("bytes_sent", uint64_t{0});
   if (r.contains("round")) bytes += r["round"].value("bytes_sent", uint64_t{0});
   return bytes;
 }
@@ -38,11 +39,11 @@ struct Executor::ActiveRun {
   std::atomic<bool> finished{false};
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<std::string> state;             // GUARDED_BY(mu), per step
-  std::vector<std::string> phase;             // GUARDED_BY(mu)
-  std::vector<json> progress;                 // GUARDED_BY(mu)
-  std::vector<Clock::time_point> phase_since; // GUARDED_BY(mu)
-  std::vector<std::thread> step_threads;      // run thread only
+  std::vector<std::string> state;              // GUARDED_BY(mu), per step
+  std::vector<std::string> phase;              // GUARDED_BY(mu)
+  std::vector<json> progress;                  // GUARDED_BY(mu)
+  std::vector<Clock::time_point> phase_since;  // GUARDED_BY(mu)
+  std::vector<std::thread> step_threads;       // run thread only
   std::thread thread;
 };
 
@@ -67,8 +68,8 @@ class Executor::StepContext : public daemon::JobContext {
     }
     if (changed) {
       // The phase name the recovery reads is the bare one ("round", not "round 2").
-      Status s = ex_->journal_->StepPhase(run_->id, run_->plan.steps[index_].id,
-                                          p.value("phase", ""), p);
+      Status s =
+          ex_->journal_->StepPhase(run_->id, run_->plan.steps[index_].id, p.value("phase", ""), p);
       if (!s.ok()) spdlog::error("run {}: journal: {}", run_->id, s.ToString());
     }
   }
@@ -107,8 +108,10 @@ Status Executor::Recover() {
   auto runs = journal_->MarkInterrupted();
   if (!runs) return runs.error();
   for (const auto& r : *runs) {
-    spdlog::warn("run {} was running when the orchestrator stopped: interrupted, "
-                 "`drover resume {}` finishes it", r, r);
+    spdlog::warn(
+        "run {} was running when the orchestrator stopped: interrupted, "
+        "`drover resume {}` finishes it",
+        r, r);
   }
   RefreshGauges();
   return Status::Ok();
@@ -349,9 +352,13 @@ Result<json> Executor::List() {
   for (const auto& r : runs) {
     json counts = json::object();
     for (const auto& s : r.steps) counts[s.state] = counts.value(s.state, 0) + 1;
-    out.push_back({{"run", r.id}, {"state", r.state}, {"error", r.error},
-                   {"created_at", r.created_at}, {"updated_at", r.updated_at},
-                   {"steps", r.steps.size()}, {"steps_by_state", counts}});
+    out.push_back({{"run", r.id},
+                   {"state", r.state},
+                   {"error", r.error},
+                   {"created_at", r.created_at},
+                   {"updated_at", r.updated_at},
+                   {"steps", r.steps.size()},
+                   {"steps_by_state", counts}});
   }
   return json{{"runs", out}};
 }
@@ -381,10 +388,17 @@ Result<json> Executor::Describe(const std::string& id) {
   for (size_t i = 0; i < r.steps.size() && i < plan->steps.size(); ++i) {
     const StepRecord& rec = r.steps[i];
     const plans::Step& s = plan->steps[i];
-    json j = {{"step", s.id}, {"action", s.action}, {"guest", s.guest}, {"from", s.from},
-              {"to", s.to}, {"state", rec.state}, {"phase", rec.phase},
-              {"attempts", rec.attempts}, {"depends_on", s.depends_on},
-              {"est_bytes", s.est_bytes}, {"est_seconds", s.est_seconds}};
+    json j = {{"step", s.id},
+              {"action", s.action},
+              {"guest", s.guest},
+              {"from", s.from},
+              {"to", s.to},
+              {"state", rec.state},
+              {"phase", rec.phase},
+              {"attempts", rec.attempts},
+              {"depends_on", s.depends_on},
+              {"est_bytes", s.est_bytes},
+              {"est_seconds", s.est_seconds}};
     if (!s.new_name.empty()) j["new_name"] = s.new_name;
     if (!rec.error.empty()) j["error"] = rec.error;
     bytes_total += s.est_bytes;
@@ -413,11 +427,18 @@ Result<json> Executor::Describe(const std::string& id) {
     }
     steps.push_back(std::move(j));
   }
-  return json{{"run", r.id}, {"state", r.state}, {"error", r.error},
-              {"kind", plan->kind}, {"targets", plan->targets},
-              {"created_at", r.created_at}, {"updated_at", r.updated_at},
-              {"steps_total", r.steps.size()}, {"steps_done", done},
-              {"bytes_done", bytes_done}, {"bytes_estimated", bytes_total}, {"steps", steps}};
+  return json{{"run", r.id},
+              {"state", r.state},
+              {"error", r.error},
+              {"kind", plan->kind},
+              {"targets", plan->targets},
+              {"created_at", r.created_at},
+              {"updated_at", r.updated_at},
+              {"steps_total", r.steps.size()},
+              {"steps_done", done},
+              {"bytes_done", bytes_done},
+              {"bytes_estimated", bytes_total},
+              {"steps", steps}};
 }
 
 Result<json> Executor::Abort(const std::string& id) {
@@ -434,7 +455,8 @@ Result<json> Executor::Abort(const std::string& id) {
   }
   ASSIGN_OR_RETURN(RunRecord r, journal_->Load(id));
   if (r.state == "done") return Err(InvalidArgument("run " + id + " is done: nothing to abort"));
-  if (r.state != "aborted") RETURN_IF_ERROR(journal_->SetRunState(id, "aborted", "aborted by an operator"));
+  if (r.state != "aborted")
+    RETURN_IF_ERROR(journal_->SetRunState(id, "aborted", "aborted by an operator"));
   RefreshGauges();
   return json{{"run", id}, {"state", "aborted"}};
 }

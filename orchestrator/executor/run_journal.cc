@@ -26,8 +26,8 @@ Result<std::unique_ptr<RunJournal>> RunJournal::Open(const std::string& path) {
   return std::unique_ptr<RunJournal>(new RunJournal(std::move(db)));
 }
 
-Status RunJournal::Append(const std::string& run, const std::string& step,
-                          const std::string& event, const nlohmann::json& detail) {
+Status RunJournal::Append(const std::string& run, const std::string& step, const std::string& event,
+                          const nlohmann::json& detail) {
   return db_->Exec(
       "INSERT INTO run_journal (run_id, step_id, at_ms, event, detail) VALUES (?, ?, ?, ?, ?)",
       {run, step, NowMs(), event, Dump(detail)});
@@ -42,10 +42,10 @@ Status RunJournal::CreateRun(const std::string& run, const nlohmann::json& plan)
         {run, plan.dump(), now, now}));
     int64_t ordinal = 0;
     for (const auto& s : plan.value("steps", nlohmann::json::array())) {
-      RETURN_STATUS_IF_ERROR(db_->Exec(
-          "INSERT INTO run_steps (run_id, step_id, ordinal, state, updated_at) "
-          "VALUES (?, ?, ?, 'pending', ?)",
-          {run, s.value("id", ""), ordinal++, now}));
+      RETURN_STATUS_IF_ERROR(
+          db_->Exec("INSERT INTO run_steps (run_id, step_id, ordinal, state, updated_at) "
+                    "VALUES (?, ?, ?, 'pending', ?)",
+                    {run, s.value("id", ""), ordinal++, now}));
     }
     return Append(run, "", "run created", {{"steps", ordinal}});
   });
@@ -58,7 +58,8 @@ Status RunJournal::SetRunState(const std::string& run, const std::string& state,
     RETURN_STATUS_IF_ERROR(
         db_->Exec("UPDATE runs SET state = ?, error = ?, updated_at = ? WHERE id = ?",
                   {state, error, NowMs() / 1000, run}));
-    nlohmann::json detail = error.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"error", error}};
+    nlohmann::json detail =
+        error.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"error", error}};
     return Append(run, "", "run " + state, detail);
   });
 }
@@ -68,9 +69,9 @@ Status RunJournal::StepState(const std::string& run, const std::string& step,
                              const nlohmann::json& detail) {
   std::lock_guard lock(mu_);
   return db_->Transaction([&]() -> Status {
-    RETURN_STATUS_IF_ERROR(db_->Exec(
-        "UPDATE run_steps SET state = ?, updated_at = ? WHERE run_id = ? AND step_id = ?",
-        {state, NowMs() / 1000, run, step}));
+    RETURN_STATUS_IF_ERROR(
+        db_->Exec("UPDATE run_steps SET state = ?, updated_at = ? WHERE run_id = ? AND step_id = ?",
+                  {state, NowMs() / 1000, run, step}));
     return Append(run, step, event, detail);
   });
 }
@@ -78,10 +79,10 @@ Status RunJournal::StepState(const std::string& run, const std::string& step,
 Status RunJournal::StepStarted(const std::string& run, const std::string& step) {
   std::lock_guard lock(mu_);
   return db_->Transaction([&]() -> Status {
-    RETURN_STATUS_IF_ERROR(db_->Exec(
-        "UPDATE run_steps SET state = 'running', phase = '', error = '', "
-        "attempts = attempts + 1, updated_at = ? WHERE run_id = ? AND step_id = ?",
-        {NowMs() / 1000, run, step}));
+    RETURN_STATUS_IF_ERROR(
+        db_->Exec("UPDATE run_steps SET state = 'running', phase = '', error = '', "
+                  "attempts = attempts + 1, updated_at = ? WHERE run_id = ? AND step_id = ?",
+                  {NowMs() / 1000, run, step}));
     return Append(run, step, "step started", nullptr);
   });
 }
@@ -90,9 +91,9 @@ Status RunJournal::StepPhase(const std::string& run, const std::string& step,
                              const std::string& phase, const nlohmann::json& detail) {
   std::lock_guard lock(mu_);
   return db_->Transaction([&]() -> Status {
-    RETURN_STATUS_IF_ERROR(db_->Exec(
-        "UPDATE run_steps SET phase = ?, updated_at = ? WHERE run_id = ? AND step_id = ?",
-        {phase, NowMs() / 1000, run, step}));
+    RETURN_STATUS_IF_ERROR(
+        db_->Exec("UPDATE run_steps SET phase = ?, updated_at = ? WHERE run_id = ? AND step_id = ?",
+                  {phase, NowMs() / 1000, run, step}));
     return Append(run, step, "phase " + phase, detail);
   });
 }
@@ -101,10 +102,10 @@ Status RunJournal::StepDone(const std::string& run, const std::string& step,
                             const nlohmann::json& result) {
   std::lock_guard lock(mu_);
   return db_->Transaction([&]() -> Status {
-    RETURN_STATUS_IF_ERROR(db_->Exec(
-        "UPDATE run_steps SET state = 'done', result = ?, error = '', updated_at = ? "
-        "WHERE run_id = ? AND step_id = ?",
-        {result.dump(), NowMs() / 1000, run, step}));
+    RETURN_STATUS_IF_ERROR(
+        db_->Exec("UPDATE run_steps SET state = 'done', result = ?, error = '', updated_at = ? "
+                  "WHERE run_id = ? AND step_id = ?",
+                  {result.dump(), NowMs() / 1000, run, step}));
     return Append(run, step, "step done", result);
   });
 }
@@ -113,10 +114,10 @@ Status RunJournal::StepFailed(const std::string& run, const std::string& step,
                               const std::string& state, const std::string& error) {
   std::lock_guard lock(mu_);
   return db_->Transaction([&]() -> Status {
-    RETURN_STATUS_IF_ERROR(db_->Exec(
-        "UPDATE run_steps SET state = ?, error = ?, updated_at = ? "
-        "WHERE run_id = ? AND step_id = ?",
-        {state, error, NowMs() / 1000, run, step}));
+    RETURN_STATUS_IF_ERROR(
+        db_->Exec("UPDATE run_steps SET state = ?, error = ?, updated_at = ? "
+                  "WHERE run_id = ? AND step_id = ?",
+                  {state, error, NowMs() / 1000, run, step}));
     return Append(run, step, "step " + state, {{"error", error}});
   });
 }
@@ -125,17 +126,17 @@ Result<RunRecord> RunJournal::Load(const std::string& run) {
   std::lock_guard lock(mu_);
   RunRecord r;
   bool found = false;
-  RETURN_IF_ERROR(db_->Exec(
-      "SELECT id, state, error, plan, created_at, updated_at FROM runs WHERE id = ?", {run},
-      [&](const state::Row& row) {
-        found = true;
-        r.id = row.Text(0);
-        r.state = row.Text(1);
-        r.error = row.Text(2);
-        r.plan = Parse(row.Text(3));
-        r.created_at = row.Int(4);
-        r.updated_at = row.Int(5);
-      }));
+  RETURN_IF_ERROR(
+      db_->Exec("SELECT id, state, error, plan, created_at, updated_at FROM runs WHERE id = ?",
+                {run}, [&](const state::Row& row) {
+                  found = true;
+                  r.id = row.Text(0);
+                  r.state = row.Text(1);
+                  r.error = row.Text(2);
+                  r.plan = Parse(row.Text(3));
+                  r.created_at = row.Int(4);
+                  r.updated_at = row.Int(5);
+                }));
   if (!found) return Err(NotFound("run " + run + " is not known"));
   RETURN_IF_ERROR(db_->Exec(
       "SELECT step_id, state, phase, attempts, result, error FROM run_steps "
@@ -151,8 +152,8 @@ Result<std::vector<RunRecord>> RunJournal::List() {
   std::lock_guard lock(mu_);
   std::vector<RunRecord> runs;
   RETURN_IF_ERROR(db_->Exec(
-      "SELECT id, state, error, created_at, updated_at FROM runs ORDER BY created_at DESC, id",
-      {}, [&](const state::Row& row) {
+      "SELECT id, state, error, created_at, updated_at FROM runs ORDER BY created_at DESC, id", {},
+      [&](const state::Row& row) {
         RunRecord r;
         r.id = row.Text(0);
         r.state = row.Text(1);
@@ -162,14 +163,14 @@ Result<std::vector<RunRecord>> RunJournal::List() {
         runs.push_back(std::move(r));
       }));
   for (RunRecord& r : runs) {
-    RETURN_IF_ERROR(db_->Exec(
-        "SELECT step_id, state FROM run_steps WHERE run_id = ? ORDER BY ordinal", {r.id},
-        [&](const state::Row& row) {
-          StepRecord s;
-          s.id = row.Text(0);
-          s.state = row.Text(1);
-          r.steps.push_back(std::move(s));
-        }));
+    RETURN_IF_ERROR(
+        db_->Exec("SELECT step_id, state FROM run_steps WHERE run_id = ? ORDER BY ordinal", {r.id},
+                  [&](const state::Row& row) {
+                    StepRecord s;
+                    s.id = row.Text(0);
+                    s.state = row.Text(1);
+                    r.steps.push_back(std::move(s));
+                  }));
   }
   return runs;
 }

@@ -14,9 +14,9 @@ using nlohmann::json;
 Result<Recovery> FinishMove(const plans::Step& step, const std::optional<GuestOnHost>& src,
                             const GuestOnHost& dst, daemon::AgentClient& agents) {
   json name = {{"name", step.guest}};
-  json result = {{"guest", step.guest}, {"from", step.from}, {"to", step.to},
-                 {"recovered", true}, {"warnings", json::array()},
-                 {"retired_volumes", json::array()}};
+  json result = {
+      {"guest", step.guest}, {"from", step.from},         {"to", step.to},
+      {"recovered", true},   {"warnings", json::array()}, {"retired_volumes", json::array()}};
   if (src) {
     for (const char* call : {"agent.guest.destroy", "agent.guest.undefine"}) {
       auto r = agents.Call(step.from, call, name, kAgentCallTimeout);
@@ -26,9 +26,10 @@ Result<Recovery> FinishMove(const plans::Step& step, const std::optional<GuestOn
     }
   }
   for (const auto& v : dst.volumes) {
-    auto r = agents.Call(step.from, "agent.volume.retire",
-                         {{"volume", v}, {"reason", "guest " + step.guest + " moved to " + step.to}},
-                         kAgentCallTimeout);
+    auto r =
+        agents.Call(step.from, "agent.volume.retire",
+                    {{"volume", v}, {"reason", "guest " + step.guest + " moved to " + step.to}},
+                    kAgentCallTimeout);
     if (r) result["retired_volumes"].push_back(step.from + ":" + v);
     if (!r) result["warnings"].push_back("retire " + v + ": " + r.error().ToString());
   }
@@ -47,12 +48,13 @@ Result<Recovery> UndoMove(const plans::Step& step, const std::string& last_phase
   json name = {{"name", step.guest}};
   json notes = json::array();
   auto note = [&](const std::string& what, const Result<json>& r) {
-    notes.push_back({{"step", what}, {"ok", r.has_value()},
-                     {"error", r ? "" : r.error().ToString()}});
+    notes.push_back(
+        {{"step", what}, {"ok", r.has_value()}, {"error", r ? "" : r.error().ToString()}});
   };
   if (step.action == "migrate") {
     note("abort_out", agents.Call(step.from, "agent.migrate.abort_out", name, kAgentCallTimeout));
-    if (dst) note("abort_in", agents.Call(step.to, "agent.migrate.abort_in", name, kAgentCallTimeout));
+    if (dst)
+      note("abort_in", agents.Call(step.to, "agent.migrate.abort_in", name, kAgentCallTimeout));
   } else if (dst) {
     (void)agents.Call(step.to, "agent.guest.destroy", name, kAgentCallTimeout);
     note("undefine on " + step.to,
@@ -83,16 +85,16 @@ Result<Recovery> RecoverMove(const plans::Step& step, const std::string& last_ph
   ASSIGN_OR_RETURN(auto dst, FindGuest(agents, step.to, step.guest));
   if (dst && dst->state == "running") {
     if (src && src->state == "running") {
-      return Err(Aborted("guest " + step.guest + " runs on both " + step.from + " and " +
-                         step.to + ": left alone for an operator"));
+      return Err(Aborted("guest " + step.guest + " runs on both " + step.from + " and " + step.to +
+                         ": left alone for an operator"));
     }
     return FinishMove(step, src, *dst, agents);
   }
   // Memory went over and the source stopped for good: resume the destination.
   if (step.action == "migrate" && (last_phase == "cutover" || last_phase == "retire") && dst &&
       src && src->state == "migrated") {
-    auto resumed = agents.Call(step.to, "agent.migrate.finish_in", {{"name", step.guest}},
-                               kAgentCallTimeout);
+    auto resumed =
+        agents.Call(step.to, "agent.migrate.finish_in", {{"name", step.guest}}, kAgentCallTimeout);
     if (resumed && resumed->value("state", "") == "running") {
       return FinishMove(step, src, *dst, agents);
     }
@@ -104,9 +106,13 @@ Result<Recovery> RecoverClone(const plans::Step& step, const std::string& last_p
                               daemon::AgentClient& agents) {
   ASSIGN_OR_RETURN(auto clone, FindGuest(agents, step.to, step.new_name));
   if (clone) {
-    return Recovery{true, {{"guest", step.guest}, {"from", step.from}, {"to", step.to},
-                           {"name", step.new_name}, {"volumes", clone->volumes},
-                           {"recovered", true}}};
+    return Recovery{true,
+                    {{"guest", step.guest},
+                     {"from", step.from},
+                     {"to", step.to},
+                     {"name", step.new_name},
+                     {"volumes", clone->volumes},
+                     {"recovered", true}}};
   }
   if (last_phase.empty()) return Recovery{false, json::object()};
   ASSIGN_OR_RETURN(auto src, FindGuest(agents, step.from, step.guest));
@@ -135,11 +141,10 @@ Result<json> RunStep(const plans::Step& step, const StepOptions& options,
   }
   if (step.action == "move") return RunColdMove({step.guest, step.from, step.to}, agents, job);
   if (step.action == "clone") {
-    ASSIGN_OR_RETURN(cutover::CloneRequest c,
-                     cutover::ParseClone({{"guest", step.guest},
-                                          {"from", step.from},
-                                          {"to", step.to},
-                                          {"new_name", step.new_name}}));
+    ASSIGN_OR_RETURN(cutover::CloneRequest c, cutover::ParseClone({{"guest", step.guest},
+                                                                   {"from", step.from},
+                                                                   {"to", step.to},
+                                                                   {"new_name", step.new_name}}));
     return cutover::RunClone(c, agents, job);
   }
   return Err(InvalidArgument("step " + step.id + ": unknown action '" + step.action + "'"));

@@ -13,9 +13,8 @@
 // that may hold the only running copy of a guest.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/status.h"
 #include "orchestrator/daemon/agent_client.h"
@@ -34,8 +33,8 @@ Result<nlohmann::json> RunStep(const plans::Step& step, const StepOptions& optio
                                daemon::AgentClient& agents, daemon::JobContext& job);
 
 struct Recovery {
-  bool finished = false;   // true: the step is done (result holds what is known)
-  nlohmann::json result;   // finished: the step's result; else notes of the undo
+  bool finished = false;  // true: the step is done (result holds what is known)
+  nlohmann::json result;  // finished: the step's result; else notes of the undo
 };
 
 // `last_phase` is the phase the journal last recorded for the step ("" when
