@@ -116,4 +116,12 @@ Result<std::vector<std::string>> ChangeBases::Drop(const std::string& volume) {
   return dropped;
 }
 
+std::vector<std::string> ChangeBases::Snapshots() const {
+  std::vector<std::string> out;
+  if (path_.empty()) return out;
+  std::lock_guard lock(TableMutex());
+  for (const auto& row : Load(path_)) out.push_back(row.value("snapshot", ""));
+  return out;
+}
+
 }  // namespace drover::agent

@@ -41,6 +41,9 @@ class ChangeBases {
   // Forgets every base of `volume`; returns their snapshots.
   Result<std::vector<std::string>> Drop(const std::string& volume);
 
+  // Every base snapshot in the table.
+  std::vector<std::string> Snapshots() const;
+
  private:
   std::string path_;
 };

@@ -74,7 +74,26 @@ std::string HashCacheDir(const std::string& state_dir) {
 }  // namespace
 
 TransferService::TransferService(TransferConfig config, PostFn post)
-    : config_(std::move(config)), post_(std::move(post)), bases_(config_.state_dir) {}
+    : config_(std::move(config)), post_(std::move(post)), bases_(config_.state_dir) {
+  RemoveLeftoverSnapshots();
+}
+
+void TransferService::RemoveLeftoverSnapshots() {
+  auto volumes = config_.driver->ListVolumes(config_.pool);
+  if (!volumes) {
+    spdlog::warn("listing pool {} for leftover snapshots: {}", config_.pool,
+                 volumes.error().ToString());
+    return;
+  }
+  std::vector<std::string> bases = bases_.Snapshots();
+  for (const auto& v : *volumes) {
+    std::string ours = config_.driver->SnapshotName(v.origin, "drover-");
+    if (!v.snapshot || v.name.rfind(ours, 0) != 0) continue;
+    if (std::find(bases.begin(), bases.end(), v.name) != bases.end()) continue;
+    spdlog::info("removing {}: the snapshot of a send that did not end", v.name);
+    RemoveSnapshot(v.name);
+  }
+}
 
 TransferService::~TransferService() {
   std::map<std::string, std::unique_ptr<Worker>> workers;

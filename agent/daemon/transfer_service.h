@@ -33,7 +33,9 @@
 // transfer through `wait_ms` instead sets `events` false (the orchestrator
 // knows only transfers it registered). A failed receive never touches the
 // source; a destination whose pool is full fails with the storage error
-// named. Thread-safe; the destructor cancels and joins every worker.
+// named. At construction, snapshots of earlier sends that are not bases
+// (left by an agent that died while sending) are removed. Thread-safe; the
+// destructor cancels and joins every worker.
 #pragma once
 
 #include <atomic>
@@ -112,6 +114,7 @@ class TransferService {
   void SettleBase(const std::string& volume, const std::string& dest,
                   const std::string& snapshot, bool verified, bool trackable);
   void RemoveSnapshot(const std::string& snapshot);
+  void RemoveLeftoverSnapshots();
 
   TransferConfig config_;
   PostFn post_;

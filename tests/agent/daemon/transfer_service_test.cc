@@ -141,6 +141,25 @@ TEST_F(TransferServiceTest, ABaseWhoseSnapshotVanishedFallsBackToHashing) {
             src_driver_->SnapshotName("vm", "drover-t2"));
 }
 
+TEST_F(TransferServiceTest, ARestartRemovesSnapshotsOfSendsThatDidNotEndButKeepsTheBase) {
+  SyncOnce("t1");
+  // A send that died with its agent left its snapshot behind.
+  ASSERT_TRUE(src_driver_->CreateSnapshot("p", "vm", "drover-t2", 0).ok());
+  ASSERT_TRUE(src_driver_->CreateSnapshot("p", "vm", "operator-kept", 0).ok());
+  src_.reset();
+  src_ = std::make_unique<TransferService>(
+      TransferConfig{src_driver_.get(), "p", sync::testing::TestKeys().source, "127.0.0.1",
+                     dir_ + "/src-state"},
+      [](const std::string&, json) {});
+  EXPECT_FALSE(fs::exists(Snapshot("t2")));
+  EXPECT_TRUE(fs::exists(Snapshot("t1"))) << "the base stays";
+  EXPECT_TRUE(fs::exists(dir_ + "/src/" + src_driver_->SnapshotName("vm", "operator-kept")))
+      << "only drover's own snapshots go";
+  WriteAt(100, "after the restart");
+  json next = SyncOnce("t3");
+  EXPECT_EQ(next["report"].value("discovery", ""), "change-tracking");
+}
+
 TEST_F(TransferServiceTest, ARepeatedSendStartsNothingAndReportsTheSameOutcome) {
   json first = SyncOnce("t1");
   wire::Message again{"agent.sync.send", "3", "",
