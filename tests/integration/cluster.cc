@@ -154,10 +154,18 @@ void Cluster::AcceptAgentKey(const std::string& name) {
   Drover({"keys", "accept", dir_ + "/" + name + ".pub", "--name", name});
 }
 
+void Cluster::PlaceOrchestrator(const std::string& netns, const std::string& ip) {
+  orchestrator_netns_ = netns;
+  endpoint_ = "tcp://" + ip + ":" + endpoint_.substr(endpoint_.rfind(':') + 1);
+}
+
 void Cluster::StartOrchestrator(std::vector<std::string> extra) {
   std::vector<std::string> argv = {drover(), "--state", dir_ + "/state.db", "serve",
                                    "--listen", endpoint_, "--server-key",
                                    dir_ + "/orchestrator.key"};
+  if (!orchestrator_netns_.empty()) {
+    argv.insert(argv.begin(), {"/usr/sbin/ip", "netns", "exec", orchestrator_netns_});
+  }
   argv.insert(argv.end(), extra.begin(), extra.end());
   orchestrator_ = StartProcess(argv, dir_ + "/orchestrator.log");
 }

@@ -45,6 +45,10 @@ class Cluster {
   CliResult Drover(std::vector<std::string> args);  // with --state and operator key
   void AcceptAgentKey(const std::string& name);
 
+  // Runs the orchestrator inside network namespace `netns`, reachable at
+  // `ip` (the namespace's end of a link the caller made); agents and the
+  // CLI then connect there. Call before StartOrchestrator.
+  void PlaceOrchestrator(const std::string& netns, const std::string& ip);
   void StartOrchestrator(std::vector<std::string> extra = {});
   void StopOrchestrator(int signal = 15);
   // Starts an agent named `name` with its own pool directory. Its key is
@@ -62,6 +66,7 @@ class Cluster {
  private:
   std::string dir_;
   std::string endpoint_;
+  std::string orchestrator_netns_;
   pid_t orchestrator_ = 0;
   std::map<std::string, pid_t> agents_;
 };

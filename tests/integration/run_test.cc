@@ -38,6 +38,45 @@ constexpr uint64_t kDiskMib = 32;
 const std::vector<std::string> kHosts = {"h1", "h2", "h3"};
 const std::vector<std::string> kGuests = {"vm1", "vm2"};
 
+// A network namespace joined to this one by a veth pair: `inside_ip` in the
+// namespace, `outside_ip` here. Everything is removed when it dies.
+class LinkedNetns {
+ public:
+  LinkedNetns() {
+    std::string id = std::to_string(getpid() % 100000);
+    name_ = "drover-t" + id;
+    outside_ = "dvo" + id;
+    int octet = 1 + getpid() % 250;
+    inside_ip_ = "10.213." + std::to_string(octet) + ".1";
+    outside_ip_ = "10.213." + std::to_string(octet) + ".2";
+    ok_ = Ip({"netns", "add", name_}) &&
+          Ip({"link", "add", outside_, "type", "veth", "peer", "name", "dvi" + id}) &&
+          Ip({"link", "set", "dvi" + id, "netns", name_}) &&
+          Ip({"addr", "add", outside_ip_ + "/30", "dev", outside_}) &&
+          Ip({"link", "set", outside_, "up"}) &&
+          Ip({"-n", name_, "addr", "add", inside_ip_ + "/30", "dev", "dvi" + id}) &&
+          Ip({"-n", name_, "link", "set", "dvi" + id, "up"}) &&
+          Ip({"-n", name_, "link", "set", "lo", "up"});
+  }
+  ~LinkedNetns() {
+    Ip({"link", "del", outside_});
+    Ip({"netns", "del", name_});
+  }
+  bool ok() const { return ok_; }
+  const std::string& name() const { return name_; }
+  const std::string& inside_ip() const { return inside_ip_; }
+  // Takes the link down (nothing passes either way) or up again.
+  bool SetLink(bool up) { return Ip({"link", "set", outside_, up ? "up" : "down"}); }
+
+ private:
+  static bool Ip(std::vector<std::string> args) {
+    args.insert(args.begin(), "/usr/sbin/ip");
+    return RunProcess(args).exit_code == 0;
+  }
+  std::string name_, outside_, inside_ip_, outside_ip_;
+  bool ok_ = false;
+};
+
 class RunTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -374,6 +413,99 @@ TEST_F(RunTest, DestinationOutOfSpaceFailsThatStepAndTheRestGoesOn) {
     }
   }
   ExpectNoFinishedStepRedone(run);
+}
+
+TEST_F(RunTest, AbortRollsBackStepsInFlightAndKeepsFinishedOnes) {
+  StartCluster();
+  if (HasFatalFailure()) return;
+  std::string plan = PlanEvacuation();
+  CliResult r = c_.Drover({"apply", "--detach", plan});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::string run = RunIdFrom(r.out);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        json s = Status(run);
+        return s.is_object() && s["steps"][0].value("state", "") == "running" &&
+               !s["steps"][0].value("phase", "").empty();
+      },
+      60s));
+  CliResult a = c_.Drover({"abort", run});
+  EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
+  json s = Status(run);
+  EXPECT_EQ(s.value("state", ""), "aborted") << s.dump(2);
+  int done = 0;
+  for (const auto& st : s["steps"]) {
+    std::string state = st.value("state", "");
+    EXPECT_TRUE(state == "done" || state == "aborted" || state == "pending") << st.dump();
+    std::string guest = st.value("guest", "");
+    auto [host, guest_state] = Where(guest);
+    EXPECT_EQ(guest_state, "running") << guest;
+    // A step that did not finish left its guest on the source, with no copy.
+    if (state != "done") {
+      EXPECT_EQ(host, "h1") << guest;
+      EXPECT_FALSE(fs::exists(Pool(st.value("to", "")) + "/" + guest + "-disk")) << guest;
+    } else {
+      ++done;
+    }
+  }
+  // Resume runs only what is left.
+  CliResult resumed = c_.Drover({"resume", run});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  std::printf("[ figures  ] %d steps done before the abort\n", done);
+  ExpectNoFinishedStepRedone(run);
+  ExpectEvacuated();
+}
+
+TEST_F(RunTest, OrchestratorLinkCutMidRunThenResumeFinishes) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace";
+  LinkedNetns ns;
+  if (!ns.ok()) GTEST_SKIP() << "cannot make a network namespace with a veth link here";
+  // The orchestrator lives behind its own link; the agents and guests here.
+  c_.PlaceOrchestrator(ns.name(), ns.inside_ip());
+  StartCluster();
+  if (HasFatalFailure()) return;
+  std::string plan = PlanEvacuation();
+  CliResult r = c_.Drover({"apply", "--detach", plan});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::string run = RunIdFrom(r.out);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        json s = Status(run);
+        return s.is_object() && s["steps"][0].value("state", "") == "running" &&
+               !s["steps"][0].value("phase", "").empty();
+      },
+      60s));
+  ASSERT_TRUE(ns.SetLink(false));
+  std::this_thread::sleep_for(8s);  // past the heartbeat timeout: agents are lost
+  ASSERT_TRUE(ns.SetLink(true));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const auto& h : kHosts) {
+          if (c_.HostState(h) != "online") return false;
+        }
+        return true;
+      },
+      30s))
+      << c_.Log("orchestrator");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        json s = Status(run);
+        return s.is_object() && s.value("state", "") != "running";
+      },
+      120s))
+      << c_.Log("orchestrator");
+  json s = Status(run);
+  std::printf("[ figures  ] state after the link came back: %s\n", s.value("state", "").c_str());
+  // No guest is left stopped, wherever it is.
+  for (const auto& g : kGuests) {
+    EXPECT_TRUE(WaitFor([&] { return Where(g).second == "running"; }, 30s)) << g;
+  }
+  if (s.value("state", "") != "done") {
+    CliResult resumed = c_.Drover({"resume", run});
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err << c_.Log("orchestrator");
+  }
+  ExpectNoFinishedStepRedone(run);
+  ExpectEvacuated();
 }
 
 }  // namespace
