@@ -12,10 +12,9 @@
 // running is left alone. `stop-all` destroys every guest under the root
 // (for `tools/lab down`, once the agent is stopped: QEMU serves one QMP client
 // at a time). Exit status: 0 done, 1 failed (the reason on stderr), 2 usage.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "agent/hypervisor/qemu/qemu_hypervisor.h"
 
