@@ -109,15 +109,21 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   if (fd < 0 && errno == ENOENT) return Err(NotFound(path + " does not exist"));
   if (fd < 0) return Err(ErrnoStatus("open " + path, errno));
   UniqueFd owned(fd);
-  std::string out;
-  char buf[65536];
+  // Sized from fstat so that a cache entry of several MiB is one read into
+  // one allocation; the loop still copes with a file that grows or shrinks.
+  struct stat st;
+  size_t want = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 65536;
+  std::string out(want, '\0');
+  size_t len = 0;
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (len == out.size()) out.resize(out.size() * 2);
+    ssize_t n = ::read(fd, out.data() + len, out.size() - len);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Err(ErrnoStatus("read " + path, errno));
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    len += static_cast<size_t>(n);
   }
+  out.resize(len);
   return out;
 }
 

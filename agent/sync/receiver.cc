@@ -146,6 +146,10 @@ class Receiver::Session {
     ticket_spent_ = true;
     peer_ = peer;
     session_open_ = true;
+    // The first resume point is due one interval into the session, not at
+    // once: a save costs an fdatasync and an fsync'd file, and a session
+    // shorter than the interval needs none (failures save anyway).
+    last_save_ = Clock::now();
     if (h.version != kProtocolVersion) {
       return InvalidArgument("source speaks data protocol " + std::to_string(h.version) +
                              ", this agent " + std::to_string(kProtocolVersion));
