@@ -5,6 +5,8 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/metrics/metrics_server.h"
+#include "common/metrics/registry.h"
 #include "common/wire/keys.h"
 #include "orchestrator/cutover/cutover.h"
 #include "orchestrator/daemon/server.h"
@@ -25,6 +27,7 @@ struct ServeArgs {
   int request_timeout_ms = 5000;
   int max_message_bytes = 1 << 20;
   std::string log_level = "info";
+  std::string metrics_address;  // HOST:PORT of GET /metrics; empty: off
 };
 
 // Fields of the file fill what no flag set.
@@ -38,7 +41,8 @@ Status LoadServeConfig(CLI::App* serve, CliContext* ctx, ServeArgs* a) {
                                          {"heartbeat_timeout_ms", kInteger},
                                          {"request_timeout_ms", kInteger},
                                          {"max_message_bytes", kInteger},
-                                         {"log_level", kString}});
+                                         {"log_level", kString},
+                                         {"metrics_address", kString}});
   if (!file) return file.error();
   auto unset = [&](const char* flag) { return serve->get_option(flag)->count() == 0; };
   const nlohmann::json& j = *file;
@@ -54,6 +58,8 @@ Status LoadServeConfig(CLI::App* serve, CliContext* ctx, ServeArgs* a) {
   if (unset("--max-message-bytes"))
     a->max_message_bytes = j.value("max_message_bytes", a->max_message_bytes);
   if (unset("--log-level")) a->log_level = j.value("log_level", a->log_level);
+  if (unset("--metrics-address"))
+    a->metrics_address = j.value("metrics_address", a->metrics_address);
   return Status::Ok();
 }
 
@@ -81,6 +87,19 @@ Status Serve(CLI::App* serve, CliContext* ctx, ServeArgs* a) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
+  // Declared before the server and whatever registers series on it, so that
+  // it outlives them; the endpoint stops before the registry goes.
+  metrics::MetricsRegistry metrics;
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
+  if (!a->metrics_address.empty()) {
+    auto started = metrics::MetricsServer::Start({.address = a->metrics_address},
+                                                 [&metrics] { return metrics.Render(); });
+    if (!started) return started.error().WithContext("serve: --metrics-address");
+    metrics_server = std::move(*started);
+    spdlog::info("metrics on http://{}/metrics (port {})", a->metrics_address,
+                 metrics_server->port());
+  }
+  o.metrics = &metrics;
   daemon::Server server(o, db->get());
   server.RegisterJob("op.migrate", "migrate",
                      [](const nlohmann::json& body, daemon::AgentClient& agents)
@@ -139,7 +158,8 @@ void AddServeCommand(CLI::App& root, CliContext* ctx) {
   CLI::App* serve = root.add_subcommand("serve", "run the orchestrator daemon");
   serve->add_option("-c,--config", args->config,
                     "JSON config file (keys: listen, key, state, heartbeat_ms, "
-                    "heartbeat_timeout_ms, request_timeout_ms, max_message_bytes, log_level)");
+                    "heartbeat_timeout_ms, request_timeout_ms, max_message_bytes, log_level, "
+                    "metrics_address)");
   serve->add_option("--listen", args->listen, "ZeroMQ endpoint to bind")->capture_default_str();
   serve->add_option("--server-key", args->key, "the daemon's secret key file (drover keys gen)");
   serve->add_option("--heartbeat-ms", args->heartbeat_ms, "heartbeat interval told to agents")
@@ -155,6 +175,9 @@ void AddServeCommand(CLI::App& root, CliContext* ctx) {
       ->capture_default_str();
   serve->add_option("--log-level", args->log_level, "trace, debug, info, warn or error")
       ->capture_default_str();
+  serve->add_option("--metrics-address", args->metrics_address,
+                    "HOST:PORT where GET /metrics serves Prometheus text (docs/metrics.md), "
+                    "e.g. 127.0.0.1:9464; empty (the default): no metrics endpoint");
   serve->callback([serve, ctx, args] {
     Status s = ResolveGlobalOptions(*serve->get_parent(), ctx);
     if (s.ok()) s = Serve(serve, ctx, args.get());

@@ -10,7 +10,9 @@ bool AgentRegistry::Register(AgentEntry entry) {
   }
   entry.online = true;
   NoteHeard(entry.last_heard);
-  by_key_[entry.public_key] = std::move(entry);
+  auto [it, added] = by_key_.try_emplace(entry.public_key);
+  if (added || !it->second.online) ++online_count_;
+  it->second = std::move(entry);
   return true;
 }
 
@@ -20,6 +22,7 @@ bool AgentRegistry::Heard(const std::string& public_key, const std::string& rout
   if (it == by_key_.end()) return false;
   it->second.last_heard = now;
   it->second.routing_id = routing_id;
+  if (!it->second.online) ++online_count_;
   it->second.online = true;
   NoteHeard(now);
   return true;
@@ -32,6 +35,7 @@ bool AgentRegistry::Heartbeat(const std::string& public_key, const std::string& 
   AgentEntry& agent = it->second;
   agent.last_heard = now;
   agent.routing_id = routing_id;
+  if (!agent.online) ++online_count_;
   agent.online = true;
   NoteHeard(now);
   ++heartbeats_.received;
@@ -52,6 +56,7 @@ std::vector<std::string> AgentRegistry::ExpireSilent(Clock::time_point now,
     if (!agent.online) continue;
     if (now - agent.last_heard > timeout) {
       agent.online = false;
+      --online_count_;
       lost.push_back(agent.name);
     } else {
       NoteHeard(agent.last_heard);
@@ -60,7 +65,12 @@ std::vector<std::string> AgentRegistry::ExpireSilent(Clock::time_point now,
   return lost;
 }
 
-void AgentRegistry::Remove(const std::string& public_key) { by_key_.erase(public_key); }
+void AgentRegistry::Remove(const std::string& public_key) {
+  auto it = by_key_.find(public_key);
+  if (it == by_key_.end()) return;
+  if (it->second.online) --online_count_;
+  by_key_.erase(it);
+}
 
 AgentEntry* AgentRegistry::FindByKey(const std::string& public_key) {
   auto it = by_key_.find(public_key);

@@ -55,6 +55,8 @@ class AgentRegistry {
   AgentEntry* FindByKey(const std::string& public_key);
   AgentEntry* FindByName(const std::string& name);
   std::vector<AgentEntry*> Online();
+  // How many agents are online, kept up to date as they come and go (O(1)).
+  size_t online_count() const { return online_count_; }
   const std::unordered_map<std::string, AgentEntry>& all() const { return by_key_; }
 
  private:
@@ -62,6 +64,7 @@ class AgentRegistry {
 
   std::unordered_map<std::string, AgentEntry> by_key_;
   HeartbeatStats heartbeats_;
+  size_t online_count_ = 0;
   // At most the oldest last_heard of the online agents (max: none online).
   // It only needs to be a lower bound: a heartbeat makes the true oldest
   // later, never earlier, so ExpireSilent can skip scanning a thousand agents

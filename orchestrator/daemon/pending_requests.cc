@@ -21,7 +21,7 @@ bool PendingRequests::Complete(const wire::Message& reply, const std::string& fr
   return true;
 }
 
-void PendingRequests::Expire(Clock::time_point now) {
+size_t PendingRequests::Expire(Clock::time_point now) {
   std::vector<std::pair<std::string, Entry>> overdue;
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (it->second.deadline <= now) {
@@ -36,6 +36,7 @@ void PendingRequests::Expire(Clock::time_point now) {
     e.done(Err(Timeout("host " + e.agent_name + " did not answer request " + id + " within " +
                        std::to_string(waited) + " ms")));
   }
+  return overdue.size();
 }
 
 void PendingRequests::FailAgent(const std::string& agent_key, const Status& why) {

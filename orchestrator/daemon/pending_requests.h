@@ -27,7 +27,8 @@ class PendingRequests {
   // Delivers a reply; false when no request with that id from that key waits
   // (a late or forged reply, which the caller logs and drops).
   bool Complete(const wire::Message& reply, const std::string& from_key);
-  void Expire(Clock::time_point now);
+  // Answers the overdue requests with a Timeout; returns how many there were.
+  size_t Expire(Clock::time_point now);
   // Fails every request waiting on `agent_key` with `why`.
   void FailAgent(const std::string& agent_key, const Status& why);
   size_t size() const { return pending_.size(); }

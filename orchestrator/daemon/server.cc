@@ -46,7 +46,8 @@ bool ValidHostName(const std::string& name) {
 }  // namespace
 
 Server::Server(ServerOptions options, state::Database* db)
-    : options_(std::move(options)), db_(db), keys_(db), inventory_(db) {
+    : options_(std::move(options)), db_(db), keys_(db), inventory_(db),
+      metrics_(options_.metrics) {
   auto boot = RandomHex(4);
   id_prefix_ = "o-" + (boot ? *boot : std::to_string(std::time(nullptr))) + "-";
 }
@@ -104,7 +105,7 @@ Status Server::Run(const std::atomic<bool>& stop) {
 
 void Server::Tick(Clock::time_point now) {
   last_tick_ = now;
-  pending_.Expire(now);
+  metrics_.RequestsTimedOut(pending_.Expire(now));
   for (const std::string& name : agents_.ExpireSilent(now, options_.heartbeat_timeout)) {
     spdlog::warn("host {} is unreachable: no heartbeat for {} ms", name,
                  options_.heartbeat_timeout.count());
@@ -113,6 +114,7 @@ void Server::Tick(Clock::time_point now) {
     }
   }
   ReloadKeysIfChanged();
+  metrics_.Agents(agents_.online_count(), agents_.all().size());
 }
 
 void Server::ReloadKeysIfChanged() {
@@ -152,6 +154,7 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
   auto role = accepted_.find(in.public_key);
   if (role == accepted_.end()) {
     spdlog::warn("dropped a message from key {}: the key is not accepted", Short(in.public_key));
+    metrics_.Rejected(Rejection::kUnacceptedKey);
     return;
   }
   if (in.extra_frames > 0) {
@@ -159,6 +162,7 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
                  Short(in.public_key));
     SendError(in, wire::SalvageId(in.payload, options_.max_message_bytes),
               InvalidArgument("a message must be exactly one frame"));
+    metrics_.Rejected(Rejection::kFrames);
     return;
   }
   // The heartbeat fast path: the exact bytes agents write, read without a
@@ -167,6 +171,7 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
   if (role->second == state::KeyRole::kAgent &&
       in.payload.size() <= options_.max_message_bytes) {
     if (auto hb = wire::ParseHeartbeat(in.payload)) {
+      metrics_.Received("heartbeat");
       if (!FirstTime(in, hb->id)) return;
       return OnHeartbeat(in, hb->id, hb->seq, hb->ack, now);
     }
@@ -176,9 +181,12 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
     spdlog::warn("rejected a message from {}: {}", Short(in.public_key),
                  decoded.error().message());
     SendError(in, wire::SalvageId(in.payload, options_.max_message_bytes), decoded.error());
+    metrics_.Rejected(Rejection::kInvalid);
     return;
   }
   const wire::Message& m = *decoded;
+  const wire::MessageSpec* spec = wire::FindMessageSpec(m.type);
+  metrics_.Received(spec->type);
   if (m.IsReply()) {
     if (!pending_.Complete(m, in.public_key)) {
       spdlog::warn("dropped a reply to unknown request {} from {}", m.re, Short(in.public_key));
@@ -186,7 +194,6 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
     return;
   }
   if (!FirstTime(in, m.id)) return;
-  const wire::MessageSpec* spec = wire::FindMessageSpec(m.type);
   bool is_agent = role->second == state::KeyRole::kAgent;
   if (spec->sender == wire::Sender::kAgent && is_agent) return OnAgentMessage(in, m, now);
   if (spec->sender == wire::Sender::kOperator && !is_agent) return OnOperatorMessage(in, m);
@@ -195,6 +202,7 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
   SendError(in, m.id,
             PermissionDenied("message type '" + m.type + "' is not accepted from an " +
                              (is_agent ? "agent" : "operator") + " key"));
+  metrics_.Rejected(Rejection::kRole);
 }
 
 bool Server::FirstTime(const wire::Inbound& in, std::string_view id) {
@@ -202,6 +210,7 @@ bool Server::FirstTime(const wire::Inbound& in, std::string_view id) {
   spdlog::warn("rejected duplicate request id {} from {}", id, Short(in.public_key));
   SendError(in, std::string(id),
             InvalidArgument("duplicate request id '" + std::string(id) + "'"));
+  metrics_.Rejected(Rejection::kDuplicateId);
   return false;
 }
 
@@ -209,6 +218,7 @@ void Server::OnHeartbeat(const wire::Inbound& in, std::string_view id, int64_t s
                          Clock::time_point now) {
   if (!agents_.Heartbeat(in.public_key, in.routing_id, now, seq)) {
     SendError(in, std::string(id), NotFound("this agent has not registered: register first"));
+    metrics_.Rejected(Rejection::kRefused);
     return;
   }
   if (!ack) return;
@@ -225,6 +235,7 @@ void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m,
                                 : transfers_.OnEvent(agent->name, m.body);
     if (!s.ok()) {
       spdlog::warn("refused transfer.event from {}: {}", Short(in.public_key), s.message());
+      metrics_.Rejected(Rejection::kRefused);
       return SendError(in, m.id, s);
     }
     agents_.Heard(in.public_key, in.routing_id, now);
@@ -250,6 +261,7 @@ void Server::OnRegister(const wire::Inbound& in, const wire::Message& m,
   if (!s.ok()) {
     spdlog::warn("refused registration from {}: {}", Short(in.public_key), s.message());
     SendError(in, m.id, s);
+    metrics_.Rejected(Rejection::kRefused);
     return;
   }
   Status saved = inventory_.Save({name, in.public_key, entry.facts, entry.version,

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/metrics/registry.h"
 #include "common/status.h"
 #include "common/wire/duplicate_guard.h"
 #include "common/wire/keys.h"
@@ -29,6 +30,7 @@
 #include "orchestrator/daemon/jobs.h"
 #include "orchestrator/daemon/loop_tasks.h"
 #include "orchestrator/daemon/pending_requests.h"
+#include "orchestrator/daemon/server_metrics.h"
 #include "orchestrator/daemon/transfers.h"
 #include "orchestrator/state/database.h"
 #include "orchestrator/state/inventory_store.h"
@@ -43,6 +45,9 @@ struct ServerOptions {
   std::chrono::milliseconds heartbeat_timeout{4000};   // silent this long: unreachable
   std::chrono::milliseconds request_timeout{5000};     // an agent's answer to a request
   size_t max_message_bytes = 1 << 20;
+  // Where the control plane's series go (docs/metrics.md); may be null. Not
+  // owned: the caller serves it and may register series of its own on it.
+  metrics::MetricsRegistry* metrics = nullptr;
 };
 
 class Server : public AgentClient {
@@ -120,6 +125,7 @@ class Server : public AgentClient {
   PendingRequests pending_;
   TransferTable transfers_;
   LoopTasks tasks_;
+  ServerMetrics metrics_;
   std::map<std::string, std::pair<std::string, JobFactory>> job_factories_;
   std::map<std::string, RequestHandler> handlers_;
   // Last member: its destructor cancels and joins jobs while all else lives.

@@ -1,7 +1,11 @@
 // The control plane end to end: `drover serve`, agents and the CLI as
 // separate processes talking CURVE over loopback.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -162,6 +166,89 @@ TEST(ControlPlaneTest, PingMeasuresRoundTrips) {
   CliResult unknown = c.Drover({"ping", "nosuchhost"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.err.find("host 'nosuchhost' is not known"), std::string::npos);
+}
+
+// GET /metrics from 127.0.0.1:port over plain HTTP; the body, or "" on failure.
+std::string Scrape(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const std::string request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buf[4096];
+      for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, n);
+    }
+  }
+  close(fd);
+  if (response.rfind("HTTP/1.1 200", 0) != 0) return "";
+  size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+// The value of one series ("name{labels} value") in a scrape, or -1 when absent.
+double Value(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+TEST(ControlPlaneTest, DaemonsServeMetricsThatMove) {
+  for (const auto& help : {RunProcess({Cluster().drover(), "serve", "--help"}),
+                           RunProcess({Cluster().agent_binary(), "--help"})}) {
+    EXPECT_NE(help.out.find("--metrics-address"), std::string::npos) << help.out;
+  }
+  Cluster c;
+  int orchestrator = FreeTcpPort(), h1 = FreeTcpPort(), h2 = FreeTcpPort();
+  // The orchestrator's address from its config file, the agents' from flags.
+  std::ofstream(c.dir() + "/serve.json")
+      << nlohmann::json{{"metrics_address", "127.0.0.1:" + std::to_string(orchestrator)}};
+  c.StartOrchestrator({"--config", c.dir() + "/serve.json", "--heartbeat-ms", "200",
+                       "--heartbeat-timeout-ms", "1000", "--request-timeout-ms", "500"});
+  c.StartAgent("h1", {"--metrics-address", "127.0.0.1:" + std::to_string(h1)});
+  c.StartAgent("h2", {"--metrics-address", "127.0.0.1:" + std::to_string(h2)});
+  auto connected = [&] { return Value(Scrape(orchestrator), "drover_agents_connected"); };
+  ASSERT_TRUE(WaitFor([&] { return connected() == 2; }, milliseconds(8000)))
+      << Scrape(orchestrator) << c.Log("orchestrator");
+  std::string text = Scrape(orchestrator);
+  EXPECT_EQ(Value(text, "drover_agents{state=\"online\"}"), 2) << text;
+  EXPECT_EQ(Value(text, "drover_agents{state=\"unreachable\"}"), 0);
+  EXPECT_EQ(Value(text, "drover_messages_received_total{type=\"register\"}"), 2);
+  EXPECT_EQ(Value(text, "drover_messages_rejected_total{reason=\"invalid\"}"), 0);
+  EXPECT_EQ(Value(text, "drover_requests_timed_out_total"), 0);
+  const std::string heartbeats = "drover_messages_received_total{type=\"heartbeat\"}";
+  double before = Value(text, heartbeats);
+  EXPECT_TRUE(WaitFor([&] { return Value(Scrape(orchestrator), heartbeats) >= before + 4; },
+                      milliseconds(3000)))
+      << "heartbeats do not count: " << Scrape(orchestrator);
+
+  // h2 stops answering: a ping to it times out, then h2 becomes unreachable.
+  kill(c.agent_pid("h2"), SIGSTOP);
+  EXPECT_EQ(c.Drover({"ping", "h2"}).exit_code, 1);
+  EXPECT_TRUE(WaitFor([&] { return connected() == 1; }, milliseconds(3000)));
+  text = Scrape(orchestrator);
+  EXPECT_EQ(Value(text, "drover_requests_timed_out_total"), 1) << text;
+  EXPECT_EQ(Value(text, "drover_agents{state=\"unreachable\"}"), 1) << text;
+  kill(c.agent_pid("h2"), SIGCONT);
+
+  // The agent's own endpoint, with its series at rest.
+  text = Scrape(h1);
+  EXPECT_NE(text.find("# TYPE drover_agent_bytes_sent_total counter"), std::string::npos) << text;
+  EXPECT_EQ(Value(text, "drover_agent_bytes_sent_total"), 0) << text;
+  EXPECT_EQ(Value(text, "drover_agent_guests_running"), 0);
+  EXPECT_EQ(Value(text, "drover_agent_transfers_total{result=\"done\",role=\"source\"}"), 0);
+}
+
+TEST(ControlPlaneTest, AMetricsAddressThatCannotBeBoundStopsTheDaemonSayingWhy) {
+  Cluster c;
+  CliResult serve = RunProcess({c.drover(), "--state", c.dir() + "/state.db", "serve",
+                                "--listen", c.endpoint(), "--server-key",
+                                c.dir() + "/orchestrator.key", "--metrics-address", "nohost"});
+  EXPECT_NE(serve.exit_code, 0);
+  EXPECT_NE(serve.err.find("metrics-address"), std::string::npos) << serve.err;
 }
 
 }  // namespace

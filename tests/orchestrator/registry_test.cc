@@ -65,6 +65,28 @@ TEST(AgentRegistryTest, ExpiresEachSilentAgentOnTimeWhenOthersKeepHeartbeating) 
   EXPECT_TRUE(r.FindByName("h2")->online);
 }
 
+TEST(AgentRegistryTest, CountsOnlineAgentsAsTheyComeAndGo) {
+  AgentRegistry r;
+  auto t0 = Clock::now();
+  ASSERT_TRUE(r.Register({"k1", "h1", "r", "0.1", {}, t0, true}));
+  ASSERT_TRUE(r.Register({"k2", "h2", "r", "0.1", {}, t0, true}));
+  ASSERT_TRUE(r.Register({"k2", "h2", "r", "0.1", {}, t0, true}));  // registers again
+  EXPECT_EQ(r.online_count(), 2u);
+  EXPECT_TRUE(r.Heartbeat("k1", "r", t0 + milliseconds(900), 1));
+  EXPECT_EQ(r.ExpireSilent(t0 + milliseconds(1500), milliseconds(1000)),
+            std::vector<std::string>{"h2"});
+  EXPECT_EQ(r.online_count(), 1u);
+  EXPECT_TRUE(r.Heartbeat("k2", "r", t0 + milliseconds(1600), 1));
+  EXPECT_EQ(r.online_count(), 2u);
+  r.Remove("k1");
+  EXPECT_EQ(r.online_count(), 1u);
+  r.ExpireSilent(t0 + milliseconds(5000), milliseconds(1000));
+  EXPECT_EQ(r.online_count(), 0u);
+  ASSERT_TRUE(r.Register({"k3", "h2", "r", "0.1", {}, t0 + milliseconds(5000), true}));
+  EXPECT_EQ(r.online_count(), 1u);  // h2 came back with a new key: still one host
+  EXPECT_EQ(r.all().size(), 1u);
+}
+
 TEST(PendingRequestsTest, AnswersEachRequestOnceByReplyOrTimeout) {
   PendingRequests p;
   auto now = PendingRequests::Clock::now();
