@@ -12,6 +12,8 @@
 #include "agent/hypervisor/registry.h"
 #include "agent/storage/registry.h"
 #include "common/log.h"
+#include "common/metrics/metrics_server.h"
+#include "common/metrics/registry.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -43,6 +45,9 @@ int main(int argc, char** argv) {
   app.add_option("--state-dir", flags.state_dir,
                  "where the agent keeps its own state [/var/lib/drover/agent-NAME]");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error [info]");
+  app.add_option("--metrics-address", flags.metrics_address,
+                 "HOST:PORT where GET /metrics serves Prometheus text (docs/metrics.md), e.g. "
+                 "127.0.0.1:9465; empty: no metrics endpoint [empty]");
   std::string run_root, qemu_accel = "tcg";
   app.add_option("--run-root", run_root,
                  "directory with one run directory per guest [<state-dir>/guests]");
@@ -72,6 +77,7 @@ int main(int argc, char** argv) {
     if (n == "--nic-mbps") config.nic_mbps = flags.nic_mbps;
     if (n == "--state-dir") config.state_dir = flags.state_dir;
     if (n == "--log-level") config.log_level = flags.log_level;
+    if (n == "--metrics-address") config.metrics_address = flags.metrics_address;
   }
   if (drover::Status s = drover::InitLogging("drover-agent", config.log_level); !s.ok()) {
     std::fprintf(stderr, "drover-agent: %s\n", s.message().c_str());
@@ -134,6 +140,22 @@ int main(int argc, char** argv) {
   }
   drover::agent::GuestService guests({hypervisor->get(), *driver, pool, state_dir});
   options->facts.guests = [&guests] { return guests.GuestFacts(); };
+  // Declared before the agent, which keeps a pointer; the endpoint stops first.
+  drover::metrics::MetricsRegistry metrics;
+  std::unique_ptr<drover::metrics::MetricsServer> metrics_server;
+  if (!config.metrics_address.empty()) {
+    auto started = drover::metrics::MetricsServer::Start(
+        {.address = config.metrics_address}, [&metrics] { return metrics.Render(); });
+    if (!started) {
+      std::fprintf(stderr, "drover-agent: metrics_address: %s\n",
+                   started.error().ToString().c_str());
+      return 2;
+    }
+    metrics_server = std::move(*started);
+    spdlog::info("metrics on http://{}/metrics (port {})", config.metrics_address,
+                 metrics_server->port());
+  }
+  options->metrics = &metrics;
   drover::agent::Agent agent(std::move(*options));
   guests.Register(agent);
   drover::agent::TransferService transfers(

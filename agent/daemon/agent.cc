@@ -16,12 +16,14 @@ constexpr milliseconds kConnectSlice{250};
 constexpr milliseconds kRefusedRetry{1000};
 }  // namespace
 
-Agent::Agent(AgentOptions options) : options_(std::move(options)) {
+Agent::Agent(AgentOptions options)
+    : options_(std::move(options)), metrics_(options_.metrics) {
   handlers_["agent.ping"] = [](const wire::Message&) -> Result<nlohmann::json> {
     return nlohmann::json::object();
   };
   handlers_["agent.facts"] = [this](const wire::Message&) -> Result<nlohmann::json> {
     ASSIGN_OR_RETURN(nlohmann::json facts, CollectHostFacts(options_.facts));
+    metrics_.OnFacts(facts);
     return nlohmann::json{{"facts", std::move(facts)}};
   };
 }
@@ -36,6 +38,7 @@ std::string Agent::NextId() {
 }
 
 void Agent::Post(const std::string& type, nlohmann::json body) {
+  if (type == "transfer.event") metrics_.OnTransferEvent(body, Clock::now());
   std::lock_guard lock(outbox_mu_);
   outbox_.push_back(wire::MakeRequest(type, NextId(), std::move(body)));
 }
@@ -72,6 +75,7 @@ void Agent::SendRegister() {
     spdlog::error("cannot register: {}", facts.error().ToString());
     return;
   }
+  metrics_.OnFacts(*facts);
   register_id_ = NextId();
   register_sent_ = Clock::now();
   Send(wire::MakeRequest("register", register_id_,
@@ -90,6 +94,7 @@ Status Agent::Run(const std::atomic<bool>& stop) {
       continue;
     }
     auto now = Clock::now();
+    metrics_.Refresh(now);
     if (state_ == State::kConnecting) {
       Status s = socket_->WaitConnected(kConnectSlice);
       if (s.ok()) {

@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 
+#include "agent/daemon/agent_metrics.h"
 #include "agent/daemon/host_facts.h"
 #include "common/status.h"
 #include "common/wire/duplicate_guard.h"
@@ -43,6 +44,8 @@ struct AgentOptions {
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds orchestrator_timeout{5000};
   FactsSources facts;
+  // Where the agent's series go (agent_metrics.h); may be null. Not owned.
+  metrics::MetricsRegistry* metrics = nullptr;
 };
 
 // Answers one request; the Result becomes the reply body or an error reply.
@@ -58,7 +61,8 @@ class Agent {
 
   // Thread-safe: queues a request for the orchestrator (an event of a long
   // operation running on a worker thread); the loop sends it within 50 ms
-  // while connected. Its id is assigned here.
+  // while connected. Its id is assigned here. transfer.event bodies also
+  // feed the agent's metrics.
   void Post(const std::string& type, nlohmann::json body);
 
   // Runs until `stop` is true. Returns an error only when the agent cannot
@@ -78,6 +82,7 @@ class Agent {
   void SendPosted();
 
   AgentOptions options_;
+  AgentMetrics metrics_;
   std::map<std::string, Handler> handlers_;
   std::unique_ptr<wire::ClientSocket> socket_;
   State state_ = State::kConnecting;

@@ -21,7 +21,8 @@ Status LoadAgentConfig(const std::string& path, AgentConfig* c) {
                                     {"failure_domain", kString},
                                     {"nic_mbps", kInteger},
                                     {"state_dir", kString},
-                                    {"log_level", kString}});
+                                    {"log_level", kString},
+                                    {"metrics_address", kString}});
   if (!file) return file.error();
   const nlohmann::json& j = *file;
   c->name = j.value("name", c->name);
@@ -37,6 +38,7 @@ Status LoadAgentConfig(const std::string& path, AgentConfig* c) {
   c->nic_mbps = j.value("nic_mbps", c->nic_mbps);
   c->state_dir = j.value("state_dir", c->state_dir);
   c->log_level = j.value("log_level", c->log_level);
+  c->metrics_address = j.value("metrics_address", c->metrics_address);
   return Status::Ok();
 }
 

@@ -23,6 +23,7 @@ struct AgentConfig {
   int nic_mbps = 1000;
   std::string state_dir;
   std::string log_level = "info";
+  std::string metrics_address;  // HOST:PORT of GET /metrics; empty: off
 };
 
 // Fills `config` from the file at `path`; fields the file lacks keep their value.
