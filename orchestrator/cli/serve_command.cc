@@ -120,7 +120,7 @@ Status Serve(CLI::App* serve, CliContext* ctx, ServeArgs* a) {
   // Plan runs: their own database connection, journaled before each action.
   auto journal = executor::RunJournal::Open(ctx->state);
   if (!journal) return journal.error();
-  executor::Executor runs(journal->get(), &server, nullptr);
+  executor::Executor runs(journal->get(), &server, &metrics);  // run, step, bytes and downtime series
   RETURN_STATUS_IF_ERROR(runs.Recover());
   server.RegisterHandler("op.apply", [&runs](const nlohmann::json& b) {
     return runs.Apply(b["plan"]);
