@@ -189,8 +189,18 @@ void Executor::Drive(ActiveRun* run, bool resuming) {
         continue;
       }
       if (rec.attempts == 0) continue;
-      // It began once: make it safe before it runs again.
+      // It began once: make it safe before it runs again. An agent that
+      // just came back may not answer yet: ask again for a while.
       auto recovered = RecoverStep(steps[i], rec.phase, *agents_);
+      for (int tries = 0; !recovered && tries < 10 && !run->cancel &&
+                          (recovered.error().code() == Code::kUnavailable ||
+                           recovered.error().code() == Code::kTimeout);
+           ++tries) {
+        spdlog::info("run {} step {}: recovery: {}; trying again", run->id, rec.id,
+                     recovered.error().ToString());
+        std::this_thread::sleep_for(std::chrono::seconds(2));
+        recovered = RecoverStep(steps[i], rec.phase, *agents_);
+      }
       if (!recovered) {
         (void)journal_->StepFailed(run->id, rec.id, "failed",
                                    "recovery: " + recovered.error().ToString());
@@ -418,7 +428,9 @@ Result<json> Executor::Describe(const std::string& id) {
       if (seconds > 0 && bytes > 0) {
         double rate = bytes / seconds;
         j["rate_bytes_per_s"] = rate;
-        if (p.value("phase", "") == "full sync" && s.est_bytes > static_cast<int64_t>(bytes)) {
+        // An ETA only once the rate means something.
+        if (p.value("phase", "") == "full sync" && seconds >= 1 && bytes >= (1u << 20) &&
+            s.est_bytes > static_cast<int64_t>(bytes)) {
           j["eta_s"] = (static_cast<double>(s.est_bytes) - static_cast<double>(bytes)) / rate;
         }
       }

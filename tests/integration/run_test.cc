@@ -478,6 +478,9 @@ TEST_F(RunTest, OrchestratorLinkCutMidRunThenResumeFinishes) {
   ASSERT_TRUE(ns.SetLink(false));
   std::this_thread::sleep_for(8s);  // past the heartbeat timeout: agents are lost
   ASSERT_TRUE(ns.SetLink(true));
+  // Agents that heard nothing for their timeout open a new connection and
+  // register again: let that settle before asking them to act.
+  std::this_thread::sleep_for(12s);
   ASSERT_TRUE(WaitFor(
       [&] {
         for (const auto& h : kHosts) {
@@ -485,8 +488,8 @@ TEST_F(RunTest, OrchestratorLinkCutMidRunThenResumeFinishes) {
         }
         return true;
       },
-      30s))
-      << c_.Log("orchestrator");
+      60s))
+      << c_.Log("orchestrator") << c_.Log("h1") << c_.Log("h2") << c_.Log("h3");
   ASSERT_TRUE(WaitFor(
       [&] {
         json s = Status(run);
