@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "orchestrator/cutover/agent_calls.h"
 #include "orchestrator/cutover/final_round.h"
 #include "orchestrator/cutover/round.h"
 
@@ -34,42 +35,12 @@ Result<std::string> Field(const json& body, const char* name) {
 }
 
 // The guest's definition on `host` (disks as volume names) and its volumes.
-struct GuestOnHost {
-  json spec;
-  std::string state;
-  std::vector<std::string> volumes;
-};
-
 Result<GuestOnHost> GetGuest(daemon::AgentClient& agents, const std::string& host,
                              const std::string& guest) {
-  ASSIGN_OR_RETURN(json g, agents.Call(host, "agent.guest.get", {{"name", guest}}, kCallTimeout));
-  GuestOnHost out{g["spec"], g.value("state", ""), {}};
-  for (const auto& d : out.spec.value("disks", json::array())) out.volumes.push_back(d["path"]);
-  if (out.volumes.empty()) return Err(InvalidArgument("guest " + guest + " has no disks"));
-  return out;
-}
-
-// Volumes of `host` that exist now, by name.
-Result<std::vector<std::string>> HostVolumes(daemon::AgentClient& agents, const std::string& host) {
-  ASSIGN_OR_RETURN(json facts, agents.Call(host, "agent.facts", json::object(), kCallTimeout));
-  std::vector<std::string> names;
-  const json& f = facts.contains("facts") ? facts["facts"] : facts;
-  json pool = f.value("pool", json::object());
-  for (const auto& v : pool.value("volumes", f.value("volumes", json::array()))) {
-    names.push_back(v.value("name", ""));
-  }
-  return names;
-}
-
-Status RequireAbsent(daemon::AgentClient& agents, const std::string& host,
-                     const std::vector<std::string>& volumes) {
-  ASSIGN_OR_RETURN(auto existing, HostVolumes(agents, host));
-  for (const auto& v : volumes) {
-    if (std::find(existing.begin(), existing.end(), v) != existing.end()) {
-      return AlreadyExists("volume " + v + " already exists on " + host);
-    }
-  }
-  return Status::Ok();
+  ASSIGN_OR_RETURN(auto found, FindGuest(agents, host, guest));
+  if (!found) return Err(NotFound("guest " + guest + " is not on " + host));
+  if (found->volumes.empty()) return Err(InvalidArgument("guest " + guest + " has no disks"));
+  return *found;
 }
 
 // One sync round over every volume (round.h holds its figures).
@@ -82,7 +53,9 @@ Result<Round> SyncRound(daemon::AgentClient& agents, daemon::JobContext& job,
   for (size_t i = 0; i < src.size(); ++i) {
     daemon::SyncRequest req{from, src[i], to, dst[i], 0};
     auto progress = [&](const json& t) {
-      job.Progress({{"phase", phase}, {"round", k}, {"volume", src[i]},
+      job.Progress({{"phase", phase},
+                    {"round", k},
+                    {"volume", src[i]},
                     {"bytes", r.bytes_sent + t.value("bytes_sent", uint64_t{0})},
                     {"seconds", Seconds(start)}});
     };
@@ -103,9 +76,7 @@ Result<Round> SyncRound(daemon::AgentClient& agents, daemon::JobContext& job,
 // QEMU's downtime-limit: it pauses the guest once the memory left would go
 // within it. Our pause also holds the final disk round and the resume, so
 // memory gets a quarter of the budget (at least 10 ms).
-uint64_t MemoryDowntimeLimitMs(uint64_t budget_ms) {
-  return std::max<uint64_t>(10, budget_ms / 4);
-}
+uint64_t MemoryDowntimeLimitMs(uint64_t budget_ms) { return std::max<uint64_t>(10, budget_ms / 4); }
 
 void HoldPauseForTests(daemon::JobContext& job) {
   const char* env = std::getenv("DROVER_TEST_HOLD_PAUSE_MS");
@@ -119,11 +90,12 @@ json Rollback(daemon::AgentClient& agents, const MigrateRequest& m,
               const std::vector<std::string>& created, bool continued) {
   json notes = json::array();
   auto note = [&](const std::string& what, const Result<json>& r) {
-    notes.push_back({{"step", what}, {"ok", r.has_value()},
-                     {"error", r ? "" : r.error().ToString()}});
+    notes.push_back(
+        {{"step", what}, {"ok", r.has_value()}, {"error", r ? "" : r.error().ToString()}});
   };
   json name = {{"name", m.guest}};
-  if (!continued) note("abort_out", agents.Call(m.from, "agent.migrate.abort_out", name, kCallTimeout));
+  if (!continued)
+    note("abort_out", agents.Call(m.from, "agent.migrate.abort_out", name, kCallTimeout));
   note("abort_in", agents.Call(m.to, "agent.migrate.abort_in", name, kCallTimeout));
   // After a completed memory stream the source is stopped: run it again.
   note("resume_source", agents.Call(m.from, "agent.guest.resume", name, kCallTimeout));
@@ -182,14 +154,14 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   }
   RETURN_IF_ERROR(RequireAbsent(agents, m.to, g.volumes));
   json result = {{"guest", m.guest}, {"from", m.from}, {"to", m.to}, {"rounds", json::array()}};
-  std::vector<std::string> created;  // destination volumes this job made
+  std::vector<std::string> created;    // destination volumes this job made
   std::vector<FinalSend> final_sends;  // bound on the destination, maybe started
   bool continued = false;
   auto fail = [&](const Status& s) -> Result<json> {
     CancelFinalRound(agents, m.from, m.to, final_sends);
     json notes = Rollback(agents, m, created, continued);
-    return Err(s.WithContext("migrate " + m.guest + " (rolled back to " + m.from +
-                             ": " + notes.dump() + ")"));
+    return Err(s.WithContext("migrate " + m.guest + " (rolled back to " + m.from + ": " +
+                             notes.dump() + ")"));
   };
 
   // 1. Full sync while the guest runs.
@@ -207,14 +179,16 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
     auto r = SyncRound(agents, job, m.from, m.to, g.volumes, g.volumes, "round", k);
     if (!r) return fail(r.error());
     result["rounds"].push_back(r->ToJson(k));
-    converged = r->bytes_sent <= budget_bytes ||
-                r->seconds * 1000.0 <= static_cast<double>(m.downtime_ms);
+    converged =
+        r->bytes_sent <= budget_bytes || r->seconds * 1000.0 <= static_cast<double>(m.downtime_ms);
   }
   result["converged"] = converged;
   if (!converged && m.policy == "stop") {
     return fail(Infeasible("guest " + m.guest + " does not converge: after " +
-                           std::to_string(m.max_rounds) + " rounds a round still sends more than "
-                           "the downtime budget of " + std::to_string(m.downtime_ms) +
+                           std::to_string(m.max_rounds) +
+                           " rounds a round still sends more than "
+                           "the downtime budget of " +
+                           std::to_string(m.downtime_ms) +
                            " ms carries; it writes faster than the link (policy: stop)"));
   }
   if (job.cancelled()) return fail(Aborted("cancelled"));
@@ -228,7 +202,8 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   if (!bound.ok()) return fail(bound.WithContext("preparing the final round"));
   auto prepared = agents.Call(m.to, "agent.migrate.prepare_in", {{"spec", g.spec}}, kCallTimeout);
   if (!prepared) return fail(prepared.error().WithContext("prepare_in"));
-  json out = {{"name", m.guest}, {"uri", (*prepared)["uri"]},
+  json out = {{"name", m.guest},
+              {"uri", (*prepared)["uri"]},
               {"downtime_limit_ms", MemoryDowntimeLimitMs(m.downtime_ms)},
               {"pause_deadline_ms", kPauseDeadline.count()}};
   auto started = agents.Call(m.from, "agent.migrate.start_out", out, kCallTimeout);
@@ -244,11 +219,12 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
       result["memory_bytes"] = s->value("transferred_bytes", uint64_t{0});
       break;
     }
-    if (phase != "active") return fail(Aborted("memory migration " + phase + ": " +
-                                               s->value("error", "")));
+    if (phase != "active")
+      return fail(Aborted("memory migration " + phase + ": " + s->value("error", "")));
     if (job.cancelled()) return fail(Aborted("cancelled"));
     if (Clock::now() > deadline) return fail(Timeout("memory did not converge"));
-    job.Progress({{"phase", "memory"}, {"bytes", s->value("transferred_bytes", uint64_t{0})},
+    job.Progress({{"phase", "memory"},
+                  {"bytes", s->value("transferred_bytes", uint64_t{0})},
                   {"remaining", s->value("remaining_bytes", uint64_t{0})}});
   }
 
@@ -265,13 +241,15 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   auto final_done = Clock::now();
 
   // 5. Continue, resume on the destination, confirm it runs.
-  job.Progress({{"phase", "cutover"}, {"round", final_k}, {"bytes", last->bytes_sent},
+  job.Progress({{"phase", "cutover"},
+                {"round", final_k},
+                {"bytes", last->bytes_sent},
                 {"seconds", last->seconds}});
   auto cont = agents.Call(m.from, "agent.migrate.continue_out", {{"name", m.guest}}, kCallTimeout);
   if (!cont) return fail(cont.error().WithContext("continue_out"));
   if (cont->value("phase", "") != "completed") {
-    return fail(Aborted("memory migration " + cont->value("phase", "") + ": " +
-                        cont->value("error", "")));
+    return fail(
+        Aborted("memory migration " + cont->value("phase", "") + ": " + cont->value("error", "")));
   }
   continued = true;
   auto continue_done = Clock::now();
@@ -319,8 +297,7 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   return result;
 }
 
-Result<json> RunClone(const CloneRequest& c, daemon::AgentClient& agents,
-                      daemon::JobContext& job) {
+Result<json> RunClone(const CloneRequest& c, daemon::AgentClient& agents, daemon::JobContext& job) {
   auto t0 = Clock::now();
   ASSIGN_OR_RETURN(GuestOnHost g, GetGuest(agents, c.from, c.guest));
   std::vector<std::string> dst;
@@ -338,13 +315,13 @@ Result<json> RunClone(const CloneRequest& c, daemon::AgentClient& agents,
   auto r = SyncRound(agents, job, c.from, c.to, g.volumes, dst, "sync", 0);
   if (!r) return discard(r.error());
   job.Progress({{"phase", "define"}});
-  auto made = agents.Call(c.to, "agent.guest.clone",
-                          {{"spec", g.spec}, {"new_name", c.new_name}, {"volumes", dst}},
-                          kCallTimeout);
+  auto made =
+      agents.Call(c.to, "agent.guest.clone",
+                  {{"spec", g.spec}, {"new_name", c.new_name}, {"volumes", dst}}, kCallTimeout);
   if (!made) return discard(made.error());
-  return json{{"guest", c.guest}, {"from", c.from}, {"to", c.to}, {"name", c.new_name},
-              {"macs", (*made)["macs"]}, {"volumes", dst}, {"round", r->ToJson(0)},
-              {"total_s", Seconds(t0)}};
+  return json{{"guest", c.guest},      {"from", c.from},          {"to", c.to},
+              {"name", c.new_name},    {"macs", (*made)["macs"]}, {"volumes", dst},
+              {"round", r->ToJson(0)}, {"total_s", Seconds(t0)}};
 }
 
 }  // namespace drover::cutover

@@ -30,7 +30,7 @@ Result<json> FinalOutcome(const json& reply, const FinalSend& f, const std::stri
 }  // namespace
 
 json FinalSend::Body(int64_t wait_ms) const {
-  return {{"transfer", transfer}, {"ticket", ticket}, {"endpoint", endpoint},
+  return {{"transfer", transfer},     {"ticket", ticket}, {"endpoint", endpoint},
           {"server_key", server_key}, {"volume", volume}, {"events", false},
           {"wait_ms", wait_ms}};
 }
@@ -45,9 +45,12 @@ Status PrepareFinalRound(daemon::AgentClient& agents, const std::string& from,
     auto ticket = RandomHex(32);
     if (!id || !ticket) return Internal("no random numbers for a ticket");
     FinalSend f{volumes[i], "f-" + *id, *ticket, "", ""};
-    json receive = {{"transfer", f.transfer}, {"ticket", f.ticket},
-                    {"source_key", source.public_key}, {"volume", f.volume},
-                    {"size_bytes", sizes[i]}, {"events", false},
+    json receive = {{"transfer", f.transfer},
+                    {"ticket", f.ticket},
+                    {"source_key", source.public_key},
+                    {"volume", f.volume},
+                    {"size_bytes", sizes[i]},
+                    {"events", false},
                     {"accept_timeout_ms", accept_timeout.count()}};
     ASSIGN_OR_RETURN(json r, agents.Call(to, "agent.sync.receive", receive, kCallTimeout));
     f.endpoint = r.value("endpoint", "");
@@ -77,8 +80,8 @@ Result<Round> RunFinalRound(daemon::AgentClient& agents, daemon::JobContext& job
         return Err(Timeout("final round of " + sends[i].volume + " did not end within " +
                            std::to_string(kFinalRoundTimeout.count()) + " ms"));
       }
-      ASSIGN_OR_RETURN(json reply, agents.Call(from, "agent.sync.send",
-                                               sends[i].Body(kFinalWaitMs), kCallTimeout));
+      ASSIGN_OR_RETURN(json reply, agents.Call(from, "agent.sync.send", sends[i].Body(kFinalWaitMs),
+                                               kCallTimeout));
       ASSIGN_OR_RETURN(outcomes[i], FinalOutcome(reply, sends[i], from));
     }
     r.Add(outcomes[i].value("report", json::object()));

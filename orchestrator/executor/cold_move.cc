@@ -2,9 +2,15 @@
 
 #include <chrono>
 
-#include "orchestrator/executor/agent_calls.h"
+#include "orchestrator/cutover/agent_calls.h"
 
 namespace drover::executor {
+
+using cutover::FindGuest;
+using cutover::GuestOnHost;
+using cutover::kAgentCallTimeout;
+using cutover::RemoveVolumes;
+using cutover::RequireAbsent;
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -1,10 +1,16 @@
 #include "orchestrator/executor/step_action.h"
 
+#include "orchestrator/cutover/agent_calls.h"
 #include "orchestrator/cutover/cutover.h"
-#include "orchestrator/executor/agent_calls.h"
 #include "orchestrator/executor/cold_move.h"
 
 namespace drover::executor {
+
+using cutover::FindGuest;
+using cutover::GuestOnHost;
+using cutover::kAgentCallTimeout;
+using cutover::RemoveVolumes;
+using cutover::RequireAbsent;
 namespace {
 
 using nlohmann::json;

@@ -89,15 +89,7 @@ class RunTest : public ::testing::Test {
     c_.StartOrchestrator();
     if (before_agents) before_agents();
     for (const auto& h : kHosts) StartAgent(h);
-    ASSERT_TRUE(WaitFor(
-        [&] {
-          for (const auto& h : kHosts) {
-            if (c_.HostState(h) != "online") return false;
-          }
-          return true;
-        },
-        15s))
-        << c_.Log("orchestrator");
+    ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, 15s)) << c_.Log("orchestrator");
     {
       // A driver of this process starts the guests, then lets go of their QMP
       // sockets (one client each) for the agent, which adopts them.
@@ -189,6 +181,22 @@ class RunTest : public ::testing::Test {
   json Status(const std::string& run) {
     CliResult r = c_.Drover({"status", run, "--json"});
     return json::parse(r.out, nullptr, false);
+  }
+  bool AllOnline() {
+    for (const auto& h : kHosts) {
+      if (c_.HostState(h) != "online") return false;
+    }
+    return true;
+  }
+  // The run's first step is running and has journaled a phase: it acts.
+  bool FirstStepActing(const std::string& run) {
+    json s = Status(run);
+    return s.is_object() && s["steps"][0].value("state", "") == "running" &&
+           !s["steps"][0].value("phase", "").empty();
+  }
+  bool RunEnded(const std::string& run) {
+    json s = Status(run);
+    return s.is_object() && s.value("state", "") != "running";
   }
   // Every guest runs on exactly one host other than h1, goes on counting,
   // and its disk there passes the checker; h1 keeps the source volumes.
@@ -305,15 +313,7 @@ TEST_F(RunTest, OrchestratorKilledAgainAndAgainThenResumeFinishes) {
     if (s.is_object() && s.value("state", "") == "done") break;
     c_.StopOrchestrator(SIGKILL);
     c_.StartOrchestrator();
-    ASSERT_TRUE(WaitFor(
-        [&] {
-          for (const auto& h : kHosts) {
-            if (c_.HostState(h) != "online") return false;
-          }
-          return true;
-        },
-        20s))
-        << c_.Log("orchestrator");
+    ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, 20s)) << c_.Log("orchestrator");
     s = Status(run);
     ASSERT_TRUE(s.is_object()) << "run " << run << " is gone after a restart";
     if (s.value("state", "") == "done") break;
@@ -322,12 +322,7 @@ TEST_F(RunTest, OrchestratorKilledAgainAndAgainThenResumeFinishes) {
     ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err << c_.Log("orchestrator");
   }
   std::printf("[ figures  ] orchestrator killed %d times\n", kills);
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        json s = Status(run);
-        return s.is_object() && s.value("state", "") != "running";
-      },
-      180s));
+  ASSERT_TRUE(WaitFor([&] { return RunEnded(run); }, 180s));
   json s = Status(run);
   EXPECT_EQ(s.value("state", ""), "done") << s.dump(2) << c_.Log("orchestrator");
   ExpectEvacuated();
@@ -345,21 +340,9 @@ TEST_F(RunTest, AgentKilledMidRunThenResumeFinishes) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   std::string run = RunIdFrom(r.out);
   // Kill the first step's destination agent while that step syncs.
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        json s = Status(run);
-        return s.is_object() && s["steps"][0].value("state", "") == "running" &&
-               !s["steps"][0].value("phase", "").empty();
-      },
-      60s));
+  ASSERT_TRUE(WaitFor([&] { return FirstStepActing(run); }, 60s));
   c_.StopAgent(victim, SIGKILL);
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        json s = Status(run);
-        return s.is_object() && s.value("state", "") != "running";
-      },
-      120s))
-      << c_.Log("orchestrator");
+  ASSERT_TRUE(WaitFor([&] { return RunEnded(run); }, 120s)) << c_.Log("orchestrator");
   json s = Status(run);
   EXPECT_EQ(s.value("state", ""), "failed") << s.dump(2);
   // Whatever did not move still runs on h1.
@@ -422,13 +405,7 @@ TEST_F(RunTest, AbortRollsBackStepsInFlightAndKeepsFinishedOnes) {
   CliResult r = c_.Drover({"apply", "--detach", plan});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   std::string run = RunIdFrom(r.out);
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        json s = Status(run);
-        return s.is_object() && s["steps"][0].value("state", "") == "running" &&
-               !s["steps"][0].value("phase", "").empty();
-      },
-      60s));
+  ASSERT_TRUE(WaitFor([&] { return FirstStepActing(run); }, 60s));
   CliResult a = c_.Drover({"abort", run});
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
   json s = Status(run);
@@ -468,35 +445,16 @@ TEST_F(RunTest, OrchestratorLinkCutMidRunThenResumeFinishes) {
   CliResult r = c_.Drover({"apply", "--detach", plan});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   std::string run = RunIdFrom(r.out);
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        json s = Status(run);
-        return s.is_object() && s["steps"][0].value("state", "") == "running" &&
-               !s["steps"][0].value("phase", "").empty();
-      },
-      60s));
+  ASSERT_TRUE(WaitFor([&] { return FirstStepActing(run); }, 60s));
   ASSERT_TRUE(ns.SetLink(false));
   std::this_thread::sleep_for(8s);  // past the heartbeat timeout: agents are lost
   ASSERT_TRUE(ns.SetLink(true));
   // Agents that heard nothing for their timeout open a new connection and
   // register again: let that settle before asking them to act.
   std::this_thread::sleep_for(12s);
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        for (const auto& h : kHosts) {
-          if (c_.HostState(h) != "online") return false;
-        }
-        return true;
-      },
-      60s))
+  ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, 60s))
       << c_.Log("orchestrator") << c_.Log("h1") << c_.Log("h2") << c_.Log("h3");
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        json s = Status(run);
-        return s.is_object() && s.value("state", "") != "running";
-      },
-      120s))
-      << c_.Log("orchestrator");
+  ASSERT_TRUE(WaitFor([&] { return RunEnded(run); }, 120s)) << c_.Log("orchestrator");
   json s = Status(run);
   std::printf("[ figures  ] state after the link came back: %s\n", s.value("state", "").c_str());
   // No guest is left stopped, wherever it is.

@@ -1,4 +1,4 @@
-// Small checked questions to agents that the executor's steps and their
+// Small checked questions to agents that the cutover, the executor's steps and their
 // recovery share: where a guest is and in what state, which volumes a host
 // has. Each names the host and guest in its error.
 #pragma once
@@ -12,7 +12,7 @@
 #include "common/status.h"
 #include "orchestrator/daemon/agent_client.h"
 
-namespace drover::executor {
+namespace drover::cutover {
 
 inline constexpr std::chrono::milliseconds kAgentCallTimeout{10000};
 
@@ -39,4 +39,4 @@ Status RequireAbsent(daemon::AgentClient& agents, const std::string& host,
 Status RemoveVolumes(daemon::AgentClient& agents, const std::string& host,
                      const std::vector<std::string>& volumes);
 
-}  // namespace drover::executor
+}  // namespace drover::cutover

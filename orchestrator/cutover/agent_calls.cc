@@ -1,8 +1,8 @@
-#include "orchestrator/executor/agent_calls.h"
+#include "orchestrator/cutover/agent_calls.h"
 
 #include <algorithm>
 
-namespace drover::executor {
+namespace drover::cutover {
 
 Result<std::optional<GuestOnHost>> FindGuest(daemon::AgentClient& agents, const std::string& host,
                                              const std::string& guest) {
@@ -52,4 +52,4 @@ Status RemoveVolumes(daemon::AgentClient& agents, const std::string& host,
   return Status::Ok();
 }
 
-}  // namespace drover::executor
+}  // namespace drover::cutover
