@@ -1,11 +1,11 @@
 #include "orchestrator/daemon/server.h"
 
 #include <algorithm>
-#include <future>
-#include <thread>
-#include <ctime>
 #include <cctype>
+#include <ctime>
+#include <future>
 #include <set>
+#include <thread>
 
 #include "common/log.h"
 #include "common/random_id.h"
@@ -46,8 +46,7 @@ bool ValidHostName(const std::string& name) {
 }  // namespace
 
 Server::Server(ServerOptions options, state::Database* db)
-    : options_(std::move(options)), db_(db), keys_(db), inventory_(db),
-      metrics_(options_.metrics) {
+    : options_(std::move(options)), db_(db), keys_(db), inventory_(db), metrics_(options_.metrics) {
   auto boot = RandomHex(4);
   id_prefix_ = "o-" + (boot ? *boot : std::to_string(std::time(nullptr))) + "-";
 }
@@ -68,8 +67,8 @@ Status Server::Run(const std::atomic<bool>& stop) {
     if (!s.ok()) spdlog::error("recording pending key {}: {}", r.public_key, s.ToString());
     // Warn once per key: a refused agent retries every second.
     auto level = refused_.insert(r.public_key).second ? spdlog::level::warn : spdlog::level::debug;
-    spdlog::log(level, "refused key {} from {}: not accepted (drover keys accept {})",
-                r.public_key, r.address, r.public_key);
+    spdlog::log(level, "refused key {} from {}: not accepted (drover keys accept {})", r.public_key,
+                r.address, r.public_key);
     return false;
   };
   auto socket = wire::ServerSocket::Bind(options_.listen, options_.key, admit);
@@ -80,8 +79,8 @@ Status Server::Run(const std::atomic<bool>& stop) {
   std::vector<wire::Inbound> batch;  // reused: see ServerSocket::Receive
   Clock::time_point last_batch{};
   while (!stop.load()) {
-    auto until_tick = std::chrono::ceil<std::chrono::milliseconds>(last_tick_ + kTickEvery -
-                                                                   Clock::now());
+    auto until_tick =
+        std::chrono::ceil<std::chrono::milliseconds>(last_tick_ + kTickEvery - Clock::now());
     auto got = socket_->Receive(std::clamp(until_tick, std::chrono::milliseconds(0), kTickEvery),
                                 kMaxBatch, &batch);
     // One clock read per turn: every message of a batch counts as heard now.
@@ -168,8 +167,7 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
   // The heartbeat fast path: the exact bytes agents write, read without a
   // JSON document. Anything else, even a heartbeat spelt differently, takes
   // the general path, whose checks decide.
-  if (role->second == state::KeyRole::kAgent &&
-      in.payload.size() <= options_.max_message_bytes) {
+  if (role->second == state::KeyRole::kAgent && in.payload.size() <= options_.max_message_bytes) {
     if (auto hb = wire::ParseHeartbeat(in.payload)) {
       metrics_.Received("heartbeat");
       if (!FirstTime(in, hb->id)) return;
@@ -178,8 +176,7 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
   }
   auto decoded = wire::Decode(in.payload, options_.max_message_bytes);
   if (!decoded) {
-    spdlog::warn("rejected a message from {}: {}", Short(in.public_key),
-                 decoded.error().message());
+    spdlog::warn("rejected a message from {}: {}", Short(in.public_key), decoded.error().message());
     SendError(in, wire::SalvageId(in.payload, options_.max_message_bytes), decoded.error());
     metrics_.Rejected(Rejection::kInvalid);
     return;
@@ -208,8 +205,7 @@ void Server::OnInbound(const wire::Inbound& in, Clock::time_point now) {
 bool Server::FirstTime(const wire::Inbound& in, std::string_view id) {
   if (duplicates_.FirstTime(in.public_key, id)) return true;
   spdlog::warn("rejected duplicate request id {} from {}", id, Short(in.public_key));
-  SendError(in, std::string(id),
-            InvalidArgument("duplicate request id '" + std::string(id) + "'"));
+  SendError(in, std::string(id), InvalidArgument("duplicate request id '" + std::string(id) + "'"));
   metrics_.Rejected(Rejection::kDuplicateId);
   return false;
 }
@@ -244,8 +240,7 @@ void Server::OnAgentMessage(const wire::Inbound& in, const wire::Message& m,
   return OnHeartbeat(in, m.id, m.body["seq"].get<int64_t>(), m.body.value("ack", false), now);
 }
 
-void Server::OnRegister(const wire::Inbound& in, const wire::Message& m,
-                        Clock::time_point now) {
+void Server::OnRegister(const wire::Inbound& in, const wire::Message& m, Clock::time_point now) {
   std::string name = m.body["name"];
   Status s = CheckJsonFields(m.body["facts"], wire::HostFactsFields(), "register: facts",
                              UnknownFields::kAllow);
@@ -253,8 +248,8 @@ void Server::OnRegister(const wire::Inbound& in, const wire::Message& m,
     s = InvalidArgument("register: host name '" + name.substr(0, 64) +
                         "' must be 1-63 letters, digits, '.', '_' or '-'");
   }
-  AgentEntry entry{in.public_key, name, in.routing_id, m.body["version"], m.body["facts"],
-                   now, true};
+  AgentEntry entry{in.public_key,   name, in.routing_id, m.body["version"],
+                   m.body["facts"], now,  true};
   if (s.ok() && !agents_.Register(entry)) {
     s = AlreadyExists("host name '" + name + "' is registered by another online agent key");
   }
@@ -264,14 +259,13 @@ void Server::OnRegister(const wire::Inbound& in, const wire::Message& m,
     metrics_.Rejected(Rejection::kRefused);
     return;
   }
-  Status saved = inventory_.Save({name, in.public_key, entry.facts, entry.version,
-                                  static_cast<int64_t>(std::time(nullptr))});
+  Status saved = inventory_.Save(
+      {name, in.public_key, entry.facts, entry.version, static_cast<int64_t>(std::time(nullptr))});
   if (!saved.ok()) spdlog::error("saving facts of {}: {}", name, saved.ToString());
-  spdlog::info("host {} registered (key {}, agent {})", name, Short(in.public_key),
-               entry.version);
-  SendMessage(in.routing_id,
-              wire::MakeReply(m, NextId(),
-                              {{"heartbeat_ms", options_.heartbeat_interval.count()}}));
+  spdlog::info("host {} registered (key {}, agent {})", name, Short(in.public_key), entry.version);
+  SendMessage(
+      in.routing_id,
+      wire::MakeReply(m, NextId(), {{"heartbeat_ms", options_.heartbeat_interval.count()}}));
 }
 
 void Server::OnOperatorMessage(const wire::Inbound& in, const wire::Message& m) {
@@ -279,8 +273,10 @@ void Server::OnOperatorMessage(const wire::Inbound& in, const wire::Message& m) 
   Reply reply = [this, routing, id](Result<nlohmann::json> r) {
     wire::Message request;
     request.id = id;
-    if (r) SendMessage(routing, wire::MakeReply(request, NextId(), std::move(*r)));
-    else SendMessage(routing, wire::MakeError(id, NextId(), r.error()));
+    if (r)
+      SendMessage(routing, wire::MakeReply(request, NextId(), std::move(*r)));
+    else
+      SendMessage(routing, wire::MakeError(id, NextId(), r.error()));
   };
   if (m.type == "op.ping") {
     auto timeout = std::chrono::milliseconds(
@@ -316,8 +312,9 @@ void Server::OnOperatorMessage(const wire::Inbound& in, const wire::Message& m) 
   }
   if (m.type == "op.transfer") {
     Transfer* t = transfers_.Find(m.body["transfer"]);
-    if (t == nullptr) return reply(Err(NotFound("transfer " + m.body["transfer"].get<std::string>() +
-                                                " is not known")));
+    if (t == nullptr)
+      return reply(
+          Err(NotFound("transfer " + m.body["transfer"].get<std::string>() + " is not known")));
     return reply(t->ToJson());
   }
   RefreshFacts([this, type = m.type, reply] {
@@ -388,24 +385,21 @@ void Server::Ping(const std::string& host, int count, std::chrono::milliseconds 
   *next = [=, this] {
     auto self = weak.lock();
     auto sent = Clock::now();
-    AskAgent(host, "agent.ping", nlohmann::json::object(), timeout,
-             [=](Result<nlohmann::json> r) {
-               if (!r) return done(Err(r.error()));
-               rtts->push_back(
-                   std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
-               if (static_cast<int>(rtts->size()) < count) return (*self)();
-               std::vector<double> sorted = *rtts;
-               std::sort(sorted.begin(), sorted.end());
-               auto pct = [&](double p) {
-                 return sorted[std::min(sorted.size() - 1,
-                                        static_cast<size_t>(p * sorted.size()))];
-               };
-               done(nlohmann::json{{"host", host},
-                                   {"count", sorted.size()},
-                                   {"rtt_us_p50", pct(0.50)},
-                                   {"rtt_us_p99", pct(0.99)},
-                                   {"rtt_us_max", sorted.back()}});
-             });
+    AskAgent(host, "agent.ping", nlohmann::json::object(), timeout, [=](Result<nlohmann::json> r) {
+      if (!r) return done(Err(r.error()));
+      rtts->push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
+      if (static_cast<int>(rtts->size()) < count) return (*self)();
+      std::vector<double> sorted = *rtts;
+      std::sort(sorted.begin(), sorted.end());
+      auto pct = [&](double p) {
+        return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
+      };
+      done(nlohmann::json{{"host", host},
+                          {"count", sorted.size()},
+                          {"rtt_us_p50", pct(0.50)},
+                          {"rtt_us_p99", pct(0.99)},
+                          {"rtt_us_max", sorted.back()}});
+    });
   };
   (*next)();
 }
@@ -431,54 +425,60 @@ void Server::StartSync(const nlohmann::json& r, Reply done) {
   if (!id || !ticket) return done(Err(Internal("no random numbers for a ticket")));
   // The facts may be old: ask the source (only: a sync in a cutover's pause
   // must not wait for every host) for fresh ones before sizing.
-  RefreshFacts([=, this] {
-    auto size = VolumeSize(src, src_volume);
-    if (!size) return done(Err(size.error()));
-    AgentEntry* dest_agent = agents_.FindByName(dst);
-    AgentEntry* source_agent = agents_.FindByName(src);
-    if (dest_agent == nullptr || !dest_agent->online) {
-      return done(Err(Unavailable("host '" + dst + "' is not connected")));
-    }
-    std::string transfer_id = "t-" + *id;
-    Transfer t;
-    t.id = transfer_id;
-    t.source_host = src;
-    t.source_volume = src_volume;
-    t.dest_host = dst;
-    t.dest_volume = dst_volume;
-    t.volume_bytes = *size;
-    transfers_.Add(std::move(t));
-    nlohmann::json receive = {{"transfer", transfer_id}, {"ticket", *ticket},
-                              {"source_key", source_agent->public_key},
-                              {"volume", dst_volume}, {"size_bytes", *size}};
-    AskAgent(dst, "agent.sync.receive", receive, options_.request_timeout,
-             [=, this](Result<nlohmann::json> bound) {
-               if (!bound) {
-                 transfers_.Fail(transfer_id, bound.error().message());
-                 return done(Err(bound.error().WithContext("destination " + dst)));
-               }
-               nlohmann::json send = {{"transfer", transfer_id}, {"ticket", *ticket},
-                                      {"endpoint", bound->value("endpoint", "")},
-                                      {"server_key", bound->value("public_key", "")},
-                                      {"volume", src_volume}};
-               if (r.contains("bandwidth_bytes_per_s")) {
-                 send["bandwidth_bytes_per_s"] = r["bandwidth_bytes_per_s"];
-               }
-               AskAgent(src, "agent.sync.send", send, options_.request_timeout,
-                        [=, this](Result<nlohmann::json> sending) {
-                          if (!sending) {
-                            transfers_.Fail(transfer_id, sending.error().message());
-                            AskAgent(dst, "agent.sync.cancel", {{"transfer", transfer_id}},
-                                     options_.request_timeout, [](Result<nlohmann::json>) {});
-                            return done(Err(sending.error().WithContext("source " + src)));
-                          }
-                          spdlog::info("transfer {}: {}:{} -> {}:{} started", transfer_id, src,
-                                       src_volume, dst, dst_volume);
-                          done(nlohmann::json{{"transfer", transfer_id},
-                                              {"volume_bytes", *size}});
-                        });
-             });
-  }, src);
+  RefreshFacts(
+      [=, this] {
+        auto size = VolumeSize(src, src_volume);
+        if (!size) return done(Err(size.error()));
+        AgentEntry* dest_agent = agents_.FindByName(dst);
+        AgentEntry* source_agent = agents_.FindByName(src);
+        if (dest_agent == nullptr || !dest_agent->online) {
+          return done(Err(Unavailable("host '" + dst + "' is not connected")));
+        }
+        std::string transfer_id = "t-" + *id;
+        Transfer t;
+        t.id = transfer_id;
+        t.source_host = src;
+        t.source_volume = src_volume;
+        t.dest_host = dst;
+        t.dest_volume = dst_volume;
+        t.volume_bytes = *size;
+        transfers_.Add(std::move(t));
+        nlohmann::json receive = {{"transfer", transfer_id},
+                                  {"ticket", *ticket},
+                                  {"source_key", source_agent->public_key},
+                                  {"volume", dst_volume},
+                                  {"size_bytes", *size}};
+        AskAgent(dst, "agent.sync.receive", receive, options_.request_timeout,
+                 [=, this](Result<nlohmann::json> bound) {
+                   if (!bound) {
+                     transfers_.Fail(transfer_id, bound.error().message());
+                     return done(Err(bound.error().WithContext("destination " + dst)));
+                   }
+                   nlohmann::json send = {{"transfer", transfer_id},
+                                          {"ticket", *ticket},
+                                          {"endpoint", bound->value("endpoint", "")},
+                                          {"server_key", bound->value("public_key", "")},
+                                          {"volume", src_volume}};
+                   if (r.contains("bandwidth_bytes_per_s")) {
+                     send["bandwidth_bytes_per_s"] = r["bandwidth_bytes_per_s"];
+                   }
+                   if (Transfer* t = transfers_.Find(transfer_id)) t->send_body = send;
+                   AskAgent(
+                       src, "agent.sync.send", send, options_.request_timeout,
+                       [=, this](Result<nlohmann::json> sending) {
+                         if (!sending) {
+                           transfers_.Fail(transfer_id, sending.error().message());
+                           AskAgent(dst, "agent.sync.cancel", {{"transfer", transfer_id}},
+                                    options_.request_timeout, [](Result<nlohmann::json>) {});
+                           return done(Err(sending.error().WithContext("source " + src)));
+                         }
+                         spdlog::info("transfer {}: {}:{} -> {}:{} started", transfer_id, src,
+                                      src_volume, dst, dst_volume);
+                         done(nlohmann::json{{"transfer", transfer_id}, {"volume_bytes", *size}});
+                       });
+                 });
+      },
+      src);
 }
 
 namespace {
@@ -515,19 +515,18 @@ void Server::RegisterHandler(const std::string& type, RequestHandler handle) {
 
 Result<nlohmann::json> Server::Call(const std::string& host, const std::string& type,
                                     nlohmann::json body, std::chrono::milliseconds timeout) {
-  return OnLoop<nlohmann::json>(
-      tasks_, timeout + std::chrono::seconds(2),
-      [=, this](std::function<void(Result<nlohmann::json>)> done) {
-        AskAgent(host, type, body, timeout, std::move(done));
-      });
+  return OnLoop<nlohmann::json>(tasks_, timeout + std::chrono::seconds(2),
+                                [=, this](std::function<void(Result<nlohmann::json>)> done) {
+                                  AskAgent(host, type, body, timeout, std::move(done));
+                                });
 }
 
 Result<HostView> Server::Host(const std::string& host) {
   return OnLoop<HostView>(tasks_, std::chrono::seconds(5),
                           [=, this](std::function<void(Result<HostView>)> done) {
                             AgentEntry* a = agents_.FindByName(host);
-                            if (a == nullptr) return done(Err(NotFound("host '" + host +
-                                                                       "' is not known")));
+                            if (a == nullptr)
+                              return done(Err(NotFound("host '" + host + "' is not known")));
                             done(HostView{a->name, a->public_key, a->online, a->facts});
                           });
 }
@@ -535,8 +534,10 @@ Result<HostView> Server::Host(const std::string& host) {
 Result<nlohmann::json> Server::Sync(const SyncRequest& r,
                                     const std::function<void(const nlohmann::json&)>& progress,
                                     const std::atomic<bool>* cancel) {
-  nlohmann::json request = {{"source_host", r.source_host}, {"source_volume", r.source_volume},
-                            {"dest_host", r.dest_host}, {"dest_volume", r.dest_volume}};
+  nlohmann::json request = {{"source_host", r.source_host},
+                            {"source_volume", r.source_volume},
+                            {"dest_host", r.dest_host},
+                            {"dest_volume", r.dest_volume}};
   if (r.bandwidth_bytes_per_s > 0) request["bandwidth_bytes_per_s"] = r.bandwidth_bytes_per_s;
   ASSIGN_OR_RETURN(nlohmann::json started,
                    OnLoop<nlohmann::json>(tasks_, options_.request_timeout * 3,
@@ -544,18 +545,34 @@ Result<nlohmann::json> Server::Sync(const SyncRequest& r,
                                             StartSync(request, std::move(d));
                                           }));
   std::string id = started["transfer"];
+  // Events can be lost (an agent that reconnects drops what its old
+  // connection held): when a transfer goes quiet, ask its source directly
+  // (a repeated agent.sync.send of the same transfer is a wait).
+  std::string last_seen;
+  auto last_change = std::chrono::steady_clock::now();
   for (;;) {
-    ASSIGN_OR_RETURN(nlohmann::json t,
-                     OnLoop<nlohmann::json>(tasks_, std::chrono::seconds(5),
-                                            [=, this](std::function<void(Result<nlohmann::json>)> d) {
-                                              Transfer* t = transfers_.Find(id);
-                                              if (t == nullptr) return d(Err(NotFound(id)));
-                                              d(t->ToJson());
-                                            }));
+    ASSIGN_OR_RETURN(
+        nlohmann::json t,
+        OnLoop<nlohmann::json>(tasks_, std::chrono::seconds(5),
+                               [=, this](std::function<void(Result<nlohmann::json>)> d) {
+                                 Transfer* t = transfers_.Find(id);
+                                 if (t == nullptr) return d(Err(NotFound(id)));
+                                 d(t->ToJson());
+                               }));
     std::string state = t.value("state", "");
     if (state == "done") return t;
     if (state == "failed") return Err(Aborted("transfer " + id + ": " + t.value("error", "?")));
     if (progress) progress(t);
+    std::string seen = t.value("state", "") + "/" + t.value("phase", "") + "/" +
+                       std::to_string(t.value("chunks_done", uint64_t{0})) + "/" +
+                       std::to_string(t.value("bytes_sent", uint64_t{0}));
+    if (seen != last_seen) {
+      last_seen = seen;
+      last_change = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - last_change > std::chrono::seconds(5)) {
+      last_change = std::chrono::steady_clock::now();
+      AskSourceAgain(id, r.source_host);
+    }
     if (cancel != nullptr && cancel->load()) {
       for (const auto& host : {r.source_host, r.dest_host}) {
         (void)Call(host, "agent.sync.cancel", {{"transfer", id}}, options_.request_timeout);
@@ -565,6 +582,34 @@ Result<nlohmann::json> Server::Sync(const SyncRequest& r,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+void Server::AskSourceAgain(const std::string& id, const std::string& source_host) {
+  auto body = OnLoop<nlohmann::json>(tasks_, std::chrono::seconds(5),
+                                     [=, this](std::function<void(Result<nlohmann::json>)> d) {
+                                       Transfer* t = transfers_.Find(id);
+                                       if (t == nullptr || t->send_body.is_null()) {
+                                         return d(Err(NotFound(id)));
+                                       }
+                                       d(t->send_body);
+                                     });
+  if (!body) return;
+  (*body)["wait_ms"] = 1000;
+  auto reply = Call(source_host, "agent.sync.send", *body, options_.request_timeout);
+  if (!reply) {
+    spdlog::info("transfer {}: asking {} again: {}", id, source_host, reply.error().ToString());
+    return;
+  }
+  std::string state = reply->value("state", "");
+  if (state != "done" && state != "failed") return;
+  nlohmann::json event = *reply;
+  event["transfer"] = id;
+  event["side"] = "source";
+  spdlog::info("transfer {}: {} according to {} (its event was lost)", id, state, source_host);
+  tasks_.Post([this, source_host, event] {
+    Status s = transfers_.OnEvent(source_host, event);
+    if (!s.ok()) spdlog::warn("transfer {}: {}", event.value("transfer", ""), s.ToString());
+  });
 }
 
 nlohmann::json Server::HostsTable() {

@@ -105,6 +105,9 @@ class Server : public AgentClient {
   // op.sync: the destination binds and receives, then the source sends.
   void StartSync(const nlohmann::json& request, Reply done);
   Result<uint64_t> VolumeSize(const std::string& host, const std::string& volume);
+  // From a thread other than the loop's: asks the source of a quiet transfer
+  // how it ended, and records the answer as its event.
+  void AskSourceAgain(const std::string& id, const std::string& source_host);
 
   nlohmann::json HostsTable();
   nlohmann::json GuestsTable();

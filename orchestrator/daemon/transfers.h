@@ -26,6 +26,9 @@ struct Transfer {
   uint64_t chunks_done = 0, chunks_total = 0, bytes_sent = 0;
   std::string error;
   nlohmann::json source_report, dest_report;
+  // What the source was told (agent.sync.send), so that the orchestrator can
+  // ask it again when its events were lost; holds the ticket: never shown.
+  nlohmann::json send_body;
   std::chrono::steady_clock::time_point started, finished;
 
   bool Finished() const { return state == "done" || state == "failed"; }

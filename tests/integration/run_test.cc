@@ -454,7 +454,9 @@ TEST_F(RunTest, OrchestratorLinkCutMidRunThenResumeFinishes) {
   std::this_thread::sleep_for(12s);
   ASSERT_TRUE(WaitFor([&] { return AllOnline(); }, 60s))
       << c_.Log("orchestrator") << c_.Log("h1") << c_.Log("h2") << c_.Log("h3");
-  ASSERT_TRUE(WaitFor([&] { return RunEnded(run); }, 120s)) << c_.Log("orchestrator");
+  ASSERT_TRUE(WaitFor([&] { return RunEnded(run); }, 120s))
+      << Status(run).dump(2) << c_.Log("orchestrator") << c_.Log("h1") << c_.Log("h2")
+      << c_.Log("h3");
   json s = Status(run);
   std::printf("[ figures  ] state after the link came back: %s\n", s.value("state", "").c_str());
   // No guest is left stopped, wherever it is.
