@@ -25,8 +25,10 @@ void ExpectDecodeAgrees(const std::string& frame) {
 }
 
 TEST(HeartbeatTest, ReadsWhatTheAgentsEncode) {
-  auto hb = ParseHeartbeat(Beat("a4821-17", 17, false));
-  ASSERT_TRUE(hb) << Beat("a4821-17", 17, false);
+  // The frame outlives the parsed heartbeat: its id points into it.
+  const std::string frame = Beat("a4821-17", 17, false);
+  auto hb = ParseHeartbeat(frame);
+  ASSERT_TRUE(hb) << frame;
   EXPECT_EQ(hb->id, "a4821-17");
   EXPECT_EQ(hb->seq, 17);
   EXPECT_FALSE(hb->ack);
