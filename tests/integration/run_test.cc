@@ -77,6 +77,12 @@ class LinkedNetns {
   bool ok_ = false;
 };
 
+std::string RunIdFrom(const std::string& out) {
+  auto pos = out.find("run r-");
+  if (pos == std::string::npos) return "";
+  return out.substr(pos + 4, out.find_first_of(" :\n", pos + 4) - pos - 4);
+}
+
 class RunTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -182,6 +188,14 @@ class RunTest : public ::testing::Test {
     CliResult r = c_.Drover({"status", run, "--json"});
     return json::parse(r.out, nullptr, false);
   }
+  // `drover apply --detach PLAN`: the run id ("" and a failure when refused).
+  std::string ApplyDetached(const std::string& plan) {
+    CliResult r = c_.Drover({"apply", "--detach", plan});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::string run = RunIdFrom(r.out);
+    EXPECT_FALSE(run.empty()) << r.out;
+    return run;
+  }
   bool AllOnline() {
     for (const auto& h : kHosts) {
       if (c_.HostState(h) != "online") return false;
@@ -255,12 +269,6 @@ class RunTest : public ::testing::Test {
   std::vector<std::string> mounts_;
 };
 
-std::string RunIdFrom(const std::string& out) {
-  auto pos = out.find("run r-");
-  if (pos == std::string::npos) return "";
-  return out.substr(pos + 4, out.find_first_of(" :\n", pos + 4) - pos - 4);
-}
-
 TEST_F(RunTest, EvacuationRunsToTheEndWithLiveProgress) {
   StartCluster();
   if (HasFatalFailure()) return;
@@ -300,10 +308,8 @@ TEST_F(RunTest, OrchestratorKilledAgainAndAgainThenResumeFinishes) {
   StartCluster();
   if (HasFatalFailure()) return;
   std::string plan = PlanEvacuation();
-  CliResult r = c_.Drover({"apply", "--detach", plan});
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::string run = RunIdFrom(r.out);
-  ASSERT_FALSE(run.empty()) << r.out;
+  std::string run = ApplyDetached(plan);
+  ASSERT_FALSE(run.empty());
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> pause_ms(100, 1500);
   int kills = 0;
@@ -336,9 +342,8 @@ TEST_F(RunTest, AgentKilledMidRunThenResumeFinishes) {
   json doc = json::parse(std::ifstream(plan));
   ASSERT_FALSE(doc["steps"].empty());
   std::string victim = doc["steps"][0]["to"];
-  CliResult r = c_.Drover({"apply", "--detach", plan});
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::string run = RunIdFrom(r.out);
+  std::string run = ApplyDetached(plan);
+  ASSERT_FALSE(run.empty());
   // Kill the first step's destination agent while that step syncs.
   ASSERT_TRUE(WaitFor([&] { return FirstStepActing(run); }, 60s));
   c_.StopAgent(victim, SIGKILL);
@@ -402,9 +407,8 @@ TEST_F(RunTest, AbortRollsBackStepsInFlightAndKeepsFinishedOnes) {
   StartCluster();
   if (HasFatalFailure()) return;
   std::string plan = PlanEvacuation();
-  CliResult r = c_.Drover({"apply", "--detach", plan});
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::string run = RunIdFrom(r.out);
+  std::string run = ApplyDetached(plan);
+  ASSERT_FALSE(run.empty());
   ASSERT_TRUE(WaitFor([&] { return FirstStepActing(run); }, 60s));
   CliResult a = c_.Drover({"abort", run});
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
@@ -442,9 +446,8 @@ TEST_F(RunTest, OrchestratorLinkCutMidRunThenResumeFinishes) {
   StartCluster();
   if (HasFatalFailure()) return;
   std::string plan = PlanEvacuation();
-  CliResult r = c_.Drover({"apply", "--detach", plan});
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::string run = RunIdFrom(r.out);
+  std::string run = ApplyDetached(plan);
+  ASSERT_FALSE(run.empty());
   ASSERT_TRUE(WaitFor([&] { return FirstStepActing(run); }, 60s));
   ASSERT_TRUE(ns.SetLink(false));
   std::this_thread::sleep_for(8s);  // past the heartbeat timeout: agents are lost
