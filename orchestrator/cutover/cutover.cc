@@ -17,7 +17,6 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-constexpr milliseconds kCallTimeout{10000};
 constexpr milliseconds kMemoryTimeout{180000};  // memory pre-copy to pre-switchover
 // The source agent resumes a guest left paused longer than this (its pause
 // watchdog): a dead orchestrator must not leave the guest stopped.
@@ -95,12 +94,13 @@ json Rollback(daemon::AgentClient& agents, const MigrateRequest& m,
   };
   json name = {{"name", m.guest}};
   if (!continued)
-    note("abort_out", agents.Call(m.from, "agent.migrate.abort_out", name, kCallTimeout));
-  note("abort_in", agents.Call(m.to, "agent.migrate.abort_in", name, kCallTimeout));
+    note("abort_out", agents.Call(m.from, "agent.migrate.abort_out", name, kAgentCallTimeout));
+  note("abort_in", agents.Call(m.to, "agent.migrate.abort_in", name, kAgentCallTimeout));
   // After a completed memory stream the source is stopped: run it again.
-  note("resume_source", agents.Call(m.from, "agent.guest.resume", name, kCallTimeout));
+  note("resume_source", agents.Call(m.from, "agent.guest.resume", name, kAgentCallTimeout));
   for (const auto& v : created) {
-    note("remove " + v, agents.Call(m.to, "agent.volume.remove", {{"volume", v}}, kCallTimeout));
+    note("remove " + v,
+         agents.Call(m.to, "agent.volume.remove", {{"volume", v}}, kAgentCallTimeout));
   }
   return notes;
 }
@@ -200,18 +200,19 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   Status bound = PrepareFinalRound(agents, m.from, m.to, g.volumes, full->volume_bytes,
                                    kMemoryTimeout + milliseconds(60000), final_sends);
   if (!bound.ok()) return fail(bound.WithContext("preparing the final round"));
-  auto prepared = agents.Call(m.to, "agent.migrate.prepare_in", {{"spec", g.spec}}, kCallTimeout);
+  auto prepared =
+      agents.Call(m.to, "agent.migrate.prepare_in", {{"spec", g.spec}}, kAgentCallTimeout);
   if (!prepared) return fail(prepared.error().WithContext("prepare_in"));
   json out = {{"name", m.guest},
               {"uri", (*prepared)["uri"]},
               {"downtime_limit_ms", MemoryDowntimeLimitMs(m.downtime_ms)},
               {"pause_deadline_ms", kPauseDeadline.count()}};
-  auto started = agents.Call(m.from, "agent.migrate.start_out", out, kCallTimeout);
+  auto started = agents.Call(m.from, "agent.migrate.start_out", out, kAgentCallTimeout);
   if (!started) return fail(started.error().WithContext("start_out"));
   Clock::time_point paused;
   for (auto deadline = Clock::now() + kMemoryTimeout;;) {
     auto s = agents.Call(m.from, "agent.migrate.wait_switchover",
-                         {{"name", m.guest}, {"timeout_ms", 500}}, kCallTimeout);
+                         {{"name", m.guest}, {"timeout_ms", 500}}, kAgentCallTimeout);
     if (!s) return fail(s.error().WithContext("wait_switchover"));
     std::string phase = s->value("phase", "");
     if (phase == "pre-switchover" || phase == "pre_switchover" || phase == "preswitchover") {
@@ -245,7 +246,8 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
                 {"round", final_k},
                 {"bytes", last->bytes_sent},
                 {"seconds", last->seconds}});
-  auto cont = agents.Call(m.from, "agent.migrate.continue_out", {{"name", m.guest}}, kCallTimeout);
+  auto cont =
+      agents.Call(m.from, "agent.migrate.continue_out", {{"name", m.guest}}, kAgentCallTimeout);
   if (!cont) return fail(cont.error().WithContext("continue_out"));
   if (cont->value("phase", "") != "completed") {
     return fail(
@@ -254,7 +256,8 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   continued = true;
   auto continue_done = Clock::now();
   result["hypervisor_downtime_ms"] = cont->value("downtime_ms", uint64_t{0});
-  auto resumed = agents.Call(m.to, "agent.migrate.finish_in", {{"name", m.guest}}, kCallTimeout);
+  auto resumed =
+      agents.Call(m.to, "agent.migrate.finish_in", {{"name", m.guest}}, kAgentCallTimeout);
   if (!resumed) return fail(resumed.error().WithContext("finish_in"));
   if (resumed->value("state", "") != "running") {
     return fail(Aborted("destination guest is " + resumed->value("state", "") + " after resume"));
@@ -272,7 +275,7 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
 
   // QEMU's own figure: the reply of continue_out may precede it.
   if (result.value("hypervisor_downtime_ms", uint64_t{0}) == 0) {
-    auto q = agents.Call(m.from, "agent.migrate.query_out", {{"name", m.guest}}, kCallTimeout);
+    auto q = agents.Call(m.from, "agent.migrate.query_out", {{"name", m.guest}}, kAgentCallTimeout);
     if (q) result["hypervisor_downtime_ms"] = q->value("downtime_ms", uint64_t{0});
   }
 
@@ -281,14 +284,14 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   json warnings = json::array();
   json name = {{"name", m.guest}};
   for (const char* step : {"agent.guest.destroy", "agent.guest.undefine"}) {
-    auto r = agents.Call(m.from, step, name, kCallTimeout);
+    auto r = agents.Call(m.from, step, name, kAgentCallTimeout);
     if (!r) warnings.push_back(std::string(step) + ": " + r.error().ToString());
   }
   result["retired_volumes"] = json::array();
   for (const auto& v : g.volumes) {
     auto r = agents.Call(m.from, "agent.volume.retire",
                          {{"volume", v}, {"reason", "guest " + m.guest + " migrated to " + m.to}},
-                         kCallTimeout);
+                         kAgentCallTimeout);
     if (r) result["retired_volumes"].push_back(m.from + ":" + v);
     if (!r) warnings.push_back("retire " + v + ": " + r.error().ToString());
   }
@@ -303,11 +306,11 @@ Result<json> RunClone(const CloneRequest& c, daemon::AgentClient& agents, daemon
   std::vector<std::string> dst;
   for (const auto& v : g.volumes) dst.push_back(CloneVolumeName(v, c.guest, c.new_name));
   RETURN_IF_ERROR(RequireAbsent(agents, c.to, dst));
-  auto exists = agents.Call(c.to, "agent.guest.get", {{"name", c.new_name}}, kCallTimeout);
+  auto exists = agents.Call(c.to, "agent.guest.get", {{"name", c.new_name}}, kAgentCallTimeout);
   if (exists) return Err(AlreadyExists("guest " + c.new_name + " already exists on " + c.to));
   auto discard = [&](const Status& s) -> Result<json> {
     for (const auto& v : dst) {
-      (void)agents.Call(c.to, "agent.volume.remove", {{"volume", v}}, kCallTimeout);
+      (void)agents.Call(c.to, "agent.volume.remove", {{"volume", v}}, kAgentCallTimeout);
     }
     return Err(s.WithContext("clone " + c.guest + " as " + c.new_name));
   };
@@ -315,9 +318,9 @@ Result<json> RunClone(const CloneRequest& c, daemon::AgentClient& agents, daemon
   auto r = SyncRound(agents, job, c.from, c.to, g.volumes, dst, "sync", 0);
   if (!r) return discard(r.error());
   job.Progress({{"phase", "define"}});
-  auto made =
-      agents.Call(c.to, "agent.guest.clone",
-                  {{"spec", g.spec}, {"new_name", c.new_name}, {"volumes", dst}}, kCallTimeout);
+  auto made = agents.Call(c.to, "agent.guest.clone",
+                          {{"spec", g.spec}, {"new_name", c.new_name}, {"volumes", dst}},
+                          kAgentCallTimeout);
   if (!made) return discard(made.error());
   return json{{"guest", c.guest},      {"from", c.from},          {"to", c.to},
               {"name", c.new_name},    {"macs", (*made)["macs"]}, {"volumes", dst},

@@ -1,6 +1,7 @@
 #include "orchestrator/cutover/final_round.h"
 
 #include "common/random_id.h"
+#include "orchestrator/cutover/agent_calls.h"
 
 namespace drover::cutover {
 namespace {
@@ -9,7 +10,6 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-constexpr milliseconds kCallTimeout{10000};
 constexpr int64_t kFinalWaitMs = 1000;  // one agent.sync.send wait (<= 3000)
 // The whole final round, well inside the source agent's pause watchdog.
 constexpr milliseconds kFinalRoundTimeout{10000};
@@ -52,7 +52,7 @@ Status PrepareFinalRound(daemon::AgentClient& agents, const std::string& from,
                     {"size_bytes", sizes[i]},
                     {"events", false},
                     {"accept_timeout_ms", accept_timeout.count()}};
-    ASSIGN_OR_RETURN(json r, agents.Call(to, "agent.sync.receive", receive, kCallTimeout));
+    ASSIGN_OR_RETURN(json r, agents.Call(to, "agent.sync.receive", receive, kAgentCallTimeout));
     f.endpoint = r.value("endpoint", "");
     f.server_key = r.value("public_key", "");
     bound.push_back(f);
@@ -70,7 +70,7 @@ Result<Round> RunFinalRound(daemon::AgentClient& agents, daemon::JobContext& job
   for (size_t i = 0; i < sends.size(); ++i) {
     int64_t wait = i + 1 == sends.size() ? kFinalWaitMs : 0;
     ASSIGN_OR_RETURN(json reply,
-                     agents.Call(from, "agent.sync.send", sends[i].Body(wait), kCallTimeout));
+                     agents.Call(from, "agent.sync.send", sends[i].Body(wait), kAgentCallTimeout));
     ASSIGN_OR_RETURN(outcomes[i], FinalOutcome(reply, sends[i], from));
   }
   for (size_t i = 0; i < sends.size(); ++i) {
@@ -81,7 +81,7 @@ Result<Round> RunFinalRound(daemon::AgentClient& agents, daemon::JobContext& job
                            std::to_string(kFinalRoundTimeout.count()) + " ms"));
       }
       ASSIGN_OR_RETURN(json reply, agents.Call(from, "agent.sync.send", sends[i].Body(kFinalWaitMs),
-                                               kCallTimeout));
+                                               kAgentCallTimeout));
       ASSIGN_OR_RETURN(outcomes[i], FinalOutcome(reply, sends[i], from));
     }
     r.Add(outcomes[i].value("report", json::object()));
@@ -94,7 +94,7 @@ void CancelFinalRound(daemon::AgentClient& agents, const std::string& from, cons
                       const std::vector<FinalSend>& sends) {
   for (const auto& f : sends) {
     for (const auto& host : {from, to}) {
-      (void)agents.Call(host, "agent.sync.cancel", {{"transfer", f.transfer}}, kCallTimeout);
+      (void)agents.Call(host, "agent.sync.cancel", {{"transfer", f.transfer}}, kAgentCallTimeout);
     }
   }
 }
