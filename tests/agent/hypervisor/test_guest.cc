@@ -28,6 +28,21 @@ std::optional<uint64_t> ScanCounters(const std::string& serial_log, bool want_fi
   return found;
 }
 
+// The console lines that are not counters (kernel messages, a panic, the
+// writer's errors) and the last line: what a failed wait needs to be explained.
+std::string ConsoleNotes(const std::string& serial_log) {
+  std::ifstream in(serial_log);
+  std::string line, last, notes;
+  size_t kept = 0;
+  while (std::getline(in, line)) {
+    last = line;
+    if (line.find("drover-counter ") != std::string::npos || line.empty()) continue;
+    if (++kept > 40) continue;  // a panic's first lines say the most
+    notes += "\n  | " + line;
+  }
+  return notes + "\n  last line: " + last;
+}
+
 }  // namespace
 
 Result<std::string> GuestImageDir() {
@@ -123,7 +138,7 @@ Result<uint64_t> WaitForCounter(const std::string& serial_log, uint64_t at_least
     if (std::chrono::steady_clock::now() >= deadline) {
       return Err(Timeout("counter did not reach " + std::to_string(at_least) + " (last " +
                          (n ? std::to_string(*n) : std::string("none")) + ") in " +
-                         serial_log));
+                         serial_log + "; the console said:" + ConsoleNotes(serial_log)));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
