@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "agent/hypervisor/qemu/qemu_hypervisor.h"
@@ -59,6 +60,17 @@ class QemuMigrationTest : public ::testing::Test {
     return hv ? std::move(*hv) : nullptr;
   }
   std::string SrcSerial() { return src_->DirOf("mig").serial_log(); }
+  // What a stalled destination guest leaves to explain it: the driver's
+  // view of it (a QEMU that died reads "crashed") and QEMU's own stderr.
+  std::string DstWitness() {
+    auto guest = dst_->Get("mig");
+    std::string out = "destination guest: ";
+    out += guest ? std::string(StateName(guest->state)) : guest.error().ToString();
+    std::ifstream log(dst_->DirOf("mig").qemu_log());
+    std::string line;
+    while (std::getline(log, line)) out += "\n  qemu.log | " + line;
+    return out;
+  }
   std::string DstSerial() { return dst_->DirOf("mig").serial_log(); }
 
   // Prepares the destination and runs pre-copy until the source pauses.
@@ -125,7 +137,7 @@ TEST_F(QemuMigrationTest, LiveMigrationKeepsCountingOnDestination) {
 
   // The destination goes on from where the source stopped: no reset.
   auto dst_now = WaitForCounter(DstSerial(), *src_last + 1000, 30s);
-  ASSERT_TRUE(dst_now.has_value()) << dst_now.error().ToString();
+  ASSERT_TRUE(dst_now.has_value()) << dst_now.error().ToString() << "\n" << DstWitness();
   auto dst_first = FirstCounter(DstSerial());
   ASSERT_TRUE(dst_first.has_value());
   EXPECT_GT(*dst_first, *src_last);
