@@ -6,11 +6,18 @@
 
 namespace drover::sync {
 
-std::vector<uint64_t> BlockDigests(std::span<const uint8_t> chunk, uint32_t block_size) {
+std::vector<uint64_t> BlockKeys(std::span<const uint8_t> chunk, uint32_t block_size) {
   std::vector<uint64_t> out;
   for (size_t off = 0; off < chunk.size(); off += block_size) {
-    out.push_back(HashBlock(chunk.subspan(off, std::min<size_t>(block_size, chunk.size() - off))));
+    out.push_back(BlockKey(
+        HashBlockDigest(chunk.subspan(off, std::min<size_t>(block_size, chunk.size() - off)))));
   }
+  return out;
+}
+
+std::vector<uint64_t> BlockKeys(std::span<const Digest> block_digests) {
+  std::vector<uint64_t> out(block_digests.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = BlockKey(block_digests[i]);
   return out;
 }
 
@@ -51,11 +58,16 @@ size_t BlockCount(size_t bytes, uint32_t block_size) { return (bytes + block_siz
 
 uint64_t PlanChunk(std::span<const uint8_t> source_chunk, const std::vector<uint64_t>& dest_blocks,
                    const EncodeOptions& options, Data& data) {
-  std::vector<uint64_t> mine = BlockDigests(source_chunk, options.block_size);
+  std::vector<uint64_t> mine = BlockKeys(source_chunk, options.block_size);
   const bool comparable = dest_blocks.size() == mine.size();
   std::vector<bool> mask(mine.size());
   for (size_t i = 0; i < mine.size(); ++i) mask[i] = !comparable || mine[i] != dest_blocks[i];
   return PlanMask(source_chunk, mask, options, data);
+}
+
+uint64_t PlanBlocks(std::span<const uint8_t> source_chunk, const std::vector<bool>& changed,
+                    const EncodeOptions& options, Data& data) {
+  return PlanMask(source_chunk, changed, options, data);
 }
 
 uint64_t PlanChangedRanges(std::span<const uint8_t> source_chunk,

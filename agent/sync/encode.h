@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "agent/sync/hash.h"
 #include "agent/sync/message.h"
 
 namespace drover::sync {
@@ -22,11 +23,20 @@ struct EncodeOptions {
   int zstd_level = 1;
 };
 
-std::vector<uint64_t> BlockDigests(std::span<const uint8_t> chunk, uint32_t block_size);
+// The BlockKey of every block of `chunk`.
+std::vector<uint64_t> BlockKeys(std::span<const uint8_t> chunk, uint32_t block_size);
+// The BlockKeys of digests already known.
+std::vector<uint64_t> BlockKeys(std::span<const Digest> block_digests);
 
 // Fills data.literals and data.runs; returns the changed bytes (uncompressed).
 uint64_t PlanChunk(std::span<const uint8_t> source_chunk, const std::vector<uint64_t>& dest_blocks,
                    const EncodeOptions& options, Data& data);
+
+// Like PlanChunk, for a source that holds the digests of its blocks: only
+// the bytes of the blocks `changed` marks need to be valid in
+// `source_chunk` (the rest is never read).
+uint64_t PlanBlocks(std::span<const uint8_t> source_chunk, const std::vector<bool>& changed,
+                    const EncodeOptions& options, Data& data);
 
 // Like PlanChunk, for a source that knows what changed: `changed` are the
 // byte ranges (relative to the chunk, any order) the change list names; they

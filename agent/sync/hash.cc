@@ -38,8 +38,6 @@ Digest HashChunk(std::span<const uint8_t> data, uint32_t block_size, Digest* blo
   return HashDigestList(std::span<const Digest>(out, n));
 }
 
-uint64_t HashBlock(std::span<const uint8_t> data) { return XXH3_64bits(data.data(), data.size()); }
-
 uint64_t HashString(std::string_view s) { return XXH3_64bits(s.data(), s.size()); }
 
 void PackDigests(std::span<const Digest> digests, uint8_t* out) {

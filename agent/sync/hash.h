@@ -37,7 +37,9 @@ Digest HashBlockDigest(std::span<const uint8_t> block);
 // shorter) hashed, then combined. If `blocks` is given, the block digests are
 // stored there (it must have room for every block of the chunk).
 Digest HashChunk(std::span<const uint8_t> data, uint32_t block_size, Digest* blocks = nullptr);
-uint64_t HashBlock(std::span<const uint8_t> data);
+// What a Request carries per block: the low half of its block digest, so
+// that either side can answer from digests it already holds.
+inline uint64_t BlockKey(const Digest& block_digest) { return block_digest.lo; }
 uint64_t HashString(std::string_view s);
 
 // XXH3-128 over a list of digests (lo, hi little-endian): a chunk's digest

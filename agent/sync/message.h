@@ -18,7 +18,8 @@
 namespace drover::sync {
 
 // 2: chunk digests are digests of block digests (hash.h).
-inline constexpr uint32_t kProtocolVersion = 2;
+// 3: a Request names blocks by BlockKey (the low half of the block digest).
+inline constexpr uint32_t kProtocolVersion = 3;
 
 // S→D, first message: presents the one-time ticket.
 struct Hello {

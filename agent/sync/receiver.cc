@@ -365,7 +365,7 @@ class Receiver::Session {
   Status RequestChunk(uint64_t chunk) {
     auto old = ReadChunk(chunk);
     if (!old) return old.error();
-    return Send(Request{chunk, BlockDigests(*old, layout_.block_size)});
+    return Send(Request{chunk, BlockKeys(*old, layout_.block_size)});
   }
 
   std::string PrefixDigest(uint64_t n) const {
@@ -424,10 +424,16 @@ class Receiver::Session {
         // since its base. If the two differ, the chunk check fails and the
         // retry compares blocks.
         batch.requests.push_back(Request{c, {}});
+      } else if (c >= blocks_known_from_) {
+        // Our block digests are true to our bytes (see ApplyBlocks): no
+        // need to read the chunk again to describe it.
+        batch.requests.push_back(Request{
+            c, BlockKeys(std::span<const Digest>(dst_->blocks.data() + layout_.FirstBlock(c),
+                                                 layout_.BlocksIn(c)))});
       } else {
         auto old = ReadChunk(c);
         if (!old) return old.error();
-        batch.requests.push_back(Request{c, BlockDigests(*old, layout_.block_size)});
+        batch.requests.push_back(Request{c, BlockKeys(*old, layout_.block_size)});
       }
       if (batch.requests.size() == batch_max) {
         RETURN_STATUS_IF_ERROR(Send(batch));

@@ -158,6 +158,7 @@ class SenderSession {
       report_.discovery = MethodName(d->method);
       report_.bytes_read += d->bytes_read;
       digests_ = std::move(d->digests.chunks);
+      if (d->method == DiscoveryMethod::kFullHash) blocks_ = std::move(d->digests.blocks);
       // Chunks whose every byte was hashed in this session need no second
       // check against the discovery digest when they are read again.
       whole_hashed_ = d->method == DiscoveryMethod::kFullHash;
@@ -192,19 +193,26 @@ class SenderSession {
     return buf;
   }
 
-  // For a chunk the change list touches, only its changed blocks are read
-  // (each once, neighbours together), into a reused buffer; the rest of the
-  // buffer is stale and never sent.
+  // The blocks of `chunk` that `spans` (relative to the chunk) touch.
+  std::vector<bool> BlocksOf(uint64_t chunk, const std::vector<Span>& spans) const {
+    const uint64_t bs = layout_.block_size, n = layout_.BlocksIn(chunk),
+                   len = layout_.ChunkLength(chunk);
+    std::vector<bool> changed(n, false);
+    for (const Span& sp : spans) {
+      const uint64_t end = std::min<uint64_t>(len, uint64_t{sp.offset} + sp.length);
+      for (uint64_t b = sp.offset / bs; b < n && b * bs < end; ++b) changed[b] = true;
+    }
+    return changed;
+  }
+
+  // Only the changed blocks of a chunk are read (each once, neighbours
+  // together), into a reused buffer; the rest of the buffer is stale and
+  // never sent.
   Result<std::span<const uint8_t>> ReadChangedBlocks(uint64_t chunk,
-                                                     const std::vector<Span>& spans) {
+                                                     const std::vector<bool>& changed) {
     scratch_.resize(layout_.chunk_size);
     std::span<uint8_t> buf(scratch_.data(), layout_.ChunkLength(chunk));
     const uint64_t bs = layout_.block_size, n = layout_.BlocksIn(chunk);
-    std::vector<bool> changed(n, false);
-    for (const Span& sp : spans) {
-      const uint64_t end = std::min<uint64_t>(buf.size(), uint64_t{sp.offset} + sp.length);
-      for (uint64_t b = sp.offset / bs; b < n && b * bs < end; ++b) changed[b] = true;
-    }
     for (uint64_t b = 0; b < n;) {
       if (!changed[b]) {
         ++b;
@@ -247,13 +255,17 @@ class SenderSession {
       // place, and whole blocks let the destination derive the chunk's
       // digest without reading the chunk).
       std::vector<Span> spans = ChangesIn(r.chunk);
-      auto bytes = ReadChangedBlocks(r.chunk, spans);
+      auto bytes = ReadChangedBlocks(r.chunk, BlocksOf(r.chunk, spans));
       if (!bytes) return Err(bytes.error());
       Data data;
       data.chunk = r.chunk;
       EncodeOptions eo{layout_.block_size, /*rsync_min_bytes=*/0, o_.zstd_level};
       uint64_t changed = PlanChangedRanges(*bytes, spans, eo, data);
       return Account(r.chunk, changed, std::move(data));
+    }
+    if (whole_hashed_ && !by_change_list && r.blocks.size() == layout_.BlocksIn(r.chunk) &&
+        blocks_.size() == layout_.block_count()) {
+      return FromBlockKeys(r);
     }
     auto bytes = ReadChunk(r.chunk);
     if (!bytes) return Err(bytes.error());
@@ -270,6 +282,24 @@ class SenderSession {
     uint64_t changed = by_change_list ? PlanChangedRanges(*bytes, ChangesIn(r.chunk), eo, data)
                                       : PlanChunk(*bytes, r.blocks, eo, data);
     return Account(r.chunk, changed, std::move(data));
+  }
+
+  // The destination described its blocks, and this session hashed every
+  // block of ours, so only the blocks that differ are read. (Digests from a
+  // cache or derived from a change list are not trusted this far: the whole
+  // chunk is read and checked instead, which is what catches a change list
+  // that missed a write.)
+  Result<Data> FromBlockKeys(const Request& r) {
+    const uint64_t first = layout_.FirstBlock(r.chunk), n = layout_.BlocksIn(r.chunk);
+    std::vector<bool> changed(n);
+    for (uint64_t b = 0; b < n; ++b) changed[b] = BlockKey(blocks_[first + b]) != r.blocks[b];
+    auto bytes = ReadChangedBlocks(r.chunk, changed);
+    if (!bytes) return Err(bytes.error());
+    Data data;
+    data.chunk = r.chunk;
+    EncodeOptions eo{layout_.block_size, o_.rsync_min_bytes, o_.zstd_level};
+    uint64_t n_changed = PlanBlocks(*bytes, changed, eo, data);
+    return Account(r.chunk, n_changed, std::move(data));
   }
 
   Data Account(uint64_t chunk, uint64_t changed, Data data) {
@@ -340,6 +370,7 @@ class SenderSession {
   std::future<Result<Discovery>> discovery_;
   std::atomic<bool> stop_{false};
   std::optional<std::vector<Digest>> digests_;
+  std::vector<Digest> blocks_;  // discovery's block digests, for FromBlockKeys
   Digest root_;
   bool welcomed_ = false, hashes_end_sent_ = false, finished_ = false, corrupted_ = false;
   uint64_t hash_credit_ = 0, next_hash_ = 0, done_chunks_ = 0;

@@ -109,7 +109,7 @@ RC_GTEST_PROP(ChunkProperty, PlanThenPatchRebuildsTheSource, ()) {
   EncodeOptions eo;
   eo.rsync_min_bytes = *rc::gen::element(0u, 4096u, 8192u);
   Data data;
-  uint64_t changed = PlanChunk(new_bytes, BlockDigests(old_bytes, eo.block_size), eo, data);
+  uint64_t changed = PlanChunk(new_bytes, BlockKeys(old_bytes, eo.block_size), eo, data);
   RC_ASSERT(changed <= len);
   if (old_bytes == new_bytes) RC_ASSERT(changed == 0u);
   ChunkPatch patch(old_bytes);

@@ -221,6 +221,37 @@ TEST(SyncEngineTest, SecondRoundReadsNothingAndSendsAlmostNothing) {
   EXPECT_LT(second.sender->bytes_sent, 1024u);  // digests of 33 chunks and the framing
 }
 
+// Without a cache or a change list both sides hash everything once; after
+// that the source reads only the blocks the destination's block keys say
+// differ, and the destination reads nothing more (it knows its digests),
+// except for librsync: blocks 40-41 are a run of 8 KiB, for which the
+// destination reads its chunk 2 to sign it and the source reads it to
+// answer with a delta.
+TEST(SyncEngineTest, HashRoundReadsOnlyTheDifferingBlocksAgain) {
+  ScratchDir dir;
+  std::mt19937_64 rng(5);
+  std::vector<uint8_t> v(4 * 1024 * 1024 + 1000);
+  testing::FillRandom(v, 0, v.size(), rng);
+  WriteAll(dir / "dst", v);
+  const std::vector<uint64_t> blocks = {3, 40, 41, 700, 1024};  // 1024: the partial last block
+  uint64_t changed = 0;
+  for (uint64_t b : blocks) {
+    const uint64_t len = std::min<uint64_t>(4096, v.size() - b * 4096);
+    testing::FillRandom(v, b * 4096, len, rng);
+    changed += len;
+  }
+  WriteAll(dir / "src", v);
+  auto r = SyncFiles(dir / "src", dir / "dst", "", [](SenderOptions&) {});
+  ASSERT_TRUE(r.sender) << r.sender.error().ToString();
+  ASSERT_TRUE(r.receiver) << r.receiver.error().ToString();
+  EXPECT_EQ(r.sender->discovery, "hash");
+  EXPECT_EQ(r.sender->bytes_changed, changed);
+  const uint64_t chunk = 64 * 1024;
+  EXPECT_EQ(r.sender->bytes_read, v.size() + changed + chunk);
+  EXPECT_EQ(r.receiver->bytes_read, v.size() + chunk);
+  EXPECT_EQ(ReadAll(dir / "dst"), v);
+}
+
 TEST(SyncEngineTest, ChangeTrackingRehashesOnlyTheChangedChunks) {
   ScratchDir dir;
   std::mt19937_64 rng(2);
