@@ -186,20 +186,21 @@ TransferService::BaseChoice TransferService::BaseFor(const std::string& volume,
     (void)bases_.Forget(volume, dest, *base);
     return choice;
   }
-  auto ranges = driver->ChangedRanges(config_.pool, *base, snapshot);
-  if (!ranges) {
-    spdlog::warn("changed ranges {} -> {}: {}; this send hashes the volume", *base, snapshot,
-                 ranges.error().ToString());
-    return choice;
-  }
-  if (!ranges->has_value()) {  // the driver cannot tell
-    choice.trackable = false;
-    return choice;
-  }
   sync::ChangeBase cb;
   cb.base_path = *path;
   cb.base_cache_tag = config_.pool + "/" + *base;
-  for (const auto& r : **ranges) cb.changed.push_back({r.offset, r.length});
+  // Asked on the sender's discovery thread, so that FIEMAP or thin_delta
+  // overlaps the connection (and never holds up this agent's loop); if it
+  // fails the send hashes the volume and its report says why.
+  cb.find_changed = [driver, pool = config_.pool, from = *base,
+                     to = snapshot]() -> Result<std::vector<sync::ByteRange>> {
+    ASSIGN_OR_RETURN(auto ranges, driver->ChangedRanges(pool, from, to));
+    if (!ranges) return Err(Unavailable("the storage driver cannot tell what changed"));
+    std::vector<sync::ByteRange> out;
+    out.reserve(ranges->size());
+    for (const auto& r : *ranges) out.push_back({r.offset, r.length});
+    return out;
+  };
   choice.base = std::move(cb);
   return choice;
 }
@@ -326,6 +327,9 @@ Result<nlohmann::json> TransferService::Send(const wire::Message& m) {
     auto report = sync::RunSender(o);
     SettleBase(volume, dest, snapshot, report.has_value(), trackable);
     if (!report) spdlog::warn("transfer {}: send failed: {}", transfer, report.error().ToString());
+    if (report && !report->discovery_note.empty()) {
+      spdlog::warn("transfer {}: {}", transfer, report->discovery_note);
+    }
     nlohmann::json done = Finished(transfer, "source", report);
     Finish(key, done);
     if (events) post_("transfer.event", std::move(done));

@@ -65,18 +65,31 @@ Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::str
                                  const std::atomic<bool>* cancel) {
   ASSIGN_OR_RETURN(FileIdentity id, IdentifyFile(fd, cache_tag));
   Discovery d;
+  bool trust_base = base.has_value();
+  if (base && base->find_changed) {
+    auto found = base->find_changed();
+    if (found) {
+      d.changed = std::move(*found);
+    } else {
+      d.note = "no change list (" + found.error().ToString() + "): hashed";
+      d.changed = {ByteRange{0, layout.size}};
+      trust_base = false;
+    }
+  } else if (base) {
+    d.changed = base->changed;
+  }
   if (auto cached = cache.Load(path, id, layout)) {
     d.digests = std::move(*cached);
     d.method = DiscoveryMethod::kCache;
     return d;
   }
   std::optional<VolumeDigests> base_digests;
-  if (base) {
+  if (trust_base) {
     if (auto loaded = LoadBase(*base, layout, cache)) base_digests = std::move(*loaded);
   }
   if (base_digests) {
     d.digests = std::move(*base_digests);
-    std::vector<uint64_t> blocks = BlocksTouching(layout, base->changed);
+    std::vector<uint64_t> blocks = BlocksTouching(layout, d.changed);
     RETURN_IF_ERROR(HashSomeBlocks(fd, layout, blocks, d.digests));
     for (uint64_t b : blocks) d.bytes_read += layout.BlockLength(b);
     d.method = DiscoveryMethod::kChangeTracking;

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,11 @@ struct ChangeBase {
   std::string base_path;
   std::string base_cache_tag;  // for block devices
   std::vector<ByteRange> changed;
+  // When set, asked by DiscoverSource for `changed` instead, so that the
+  // driver's work (FIEMAP of two snapshots, thin_delta) runs on the
+  // discovery thread while the sender connects. If it fails, the whole
+  // volume counts as changed and is hashed: slower, never wrong.
+  std::function<Result<std::vector<ByteRange>>()> find_changed;
 };
 
 enum class DiscoveryMethod { kCache, kChangeTracking, kFullHash };
@@ -47,6 +53,8 @@ struct Discovery {
   VolumeDigests digests;
   DiscoveryMethod method = DiscoveryMethod::kFullHash;
   uint64_t bytes_read = 0;
+  std::vector<ByteRange> changed;  // the base's change list as used (see find_changed)
+  std::string note;                // why a change list was not used, if it was not
 };
 
 // Chunks touching any of `ranges` (sorted, unique, clipped to the layout).

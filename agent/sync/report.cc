@@ -28,6 +28,7 @@ std::string ReportToJson(const SyncReport& r) {
                       {"discovery", r.discovery},
                       {"content_hash", r.content_hash},
                       {"seconds", r.seconds}};
+  if (!r.discovery_note.empty()) j["discovery_note"] = r.discovery_note;
   return j.dump();
 }
 

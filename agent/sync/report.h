@@ -30,6 +30,7 @@ struct SyncReport {
   uint64_t resumed_from_chunk = 0;
   uint64_t bytes_read = 0;        // volume bytes this side read (discovery, transfer, verify)
   std::string discovery;          // "cache", "change-tracking" or "hash"
+  std::string discovery_note;     // why a change list offered was not used (empty: it was)
   std::string content_hash;       // XXH3-128 over chunk digests, hex
   double seconds = 0;
 };

@@ -68,11 +68,6 @@ class SenderSession {
     if (!ch) return ch.error();
     channel_ = std::move(*ch);
     Report(Phase::kConnect);
-    if (o_.base) {
-      changes_ = o_.base->changed;
-      std::sort(changes_.begin(), changes_.end(),
-                [](const ByteRange& a, const ByteRange& b) { return a.offset < b.offset; });
-    }
     return Send(Hello{kProtocolVersion, o_.ticket, source_id_, layout_.size, layout_.chunk_size,
                       layout_.block_size, o_.base ? kHelloChangeList : 0u});
   }
@@ -156,6 +151,10 @@ class SenderSession {
       auto d = discovery_.get();
       if (!d) return d.error().WithContext("discovering changes in " + o_.source_path);
       report_.discovery = MethodName(d->method);
+      report_.discovery_note = d->note;
+      changes_ = std::move(d->changed);
+      std::sort(changes_.begin(), changes_.end(),
+                [](const ByteRange& a, const ByteRange& b) { return a.offset < b.offset; });
       report_.bytes_read += d->bytes_read;
       digests_ = std::move(d->digests.chunks);
       if (d->method == DiscoveryMethod::kFullHash) blocks_ = std::move(d->digests.blocks);
@@ -166,7 +165,7 @@ class SenderSession {
       // listed blocks (read now) and the base's other block digests.
       listed_.assign(layout_.chunk_count(), false);
       if (d->method == DiscoveryMethod::kChangeTracking) {
-        for (uint64_t c : ChunksTouching(layout_, o_.base->changed)) listed_[c] = true;
+        for (uint64_t c : ChunksTouching(layout_, changes_)) listed_[c] = true;
       }
       root_ = HashDigestList(*digests_);
     }

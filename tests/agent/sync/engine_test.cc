@@ -116,7 +116,7 @@ RC_GTEST_PROP(SyncProperty, ChangeListRoundsReadOnlyTheChangedBlocks, ()) {
     WriteAll(cur, next);
     auto r = SyncFiles(cur, dir / "dst", dir / "state", [&](SenderOptions& s) {
       s.cache_dir = dir / "srccache";
-      s.base = ChangeBase{prev, "", changed};
+      s.base = ChangeBase{prev, "", changed, {}};
     });
     RC_ASSERT(r.sender.has_value());
     RC_ASSERT(r.receiver.has_value());
@@ -156,7 +156,7 @@ TEST(SyncEngineTest, ChangeListRangesAreWidenedToWholeBlocks) {
   WriteAll(dir / "snap2", v);
   auto r = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
     s.cache_dir = dir / "cache";
-    s.base = ChangeBase{dir / "snap1", "", changed};
+    s.base = ChangeBase{dir / "snap1", "", changed, {}};
   });
   ASSERT_TRUE(r.sender) << r.sender.error().ToString();
   ASSERT_TRUE(r.receiver) << r.receiver.error().ToString();
@@ -189,7 +189,7 @@ TEST(SyncEngineTest, UnderReportedChangeIsCaughtWhenTheChunkIsReadWhole) {
   WriteAll(dir / "snap2", v);
   auto r = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
     s.cache_dir = dir / "cache";
-    s.base = ChangeBase{dir / "snap1", "", {ByteRange{2 * 65536, 4096}}};
+    s.base = ChangeBase{dir / "snap1", "", {ByteRange{2 * 65536, 4096}}, {}};
     s.test_corrupt_chunk = 2;
   });
   ASSERT_FALSE(r.sender);
@@ -266,7 +266,7 @@ TEST(SyncEngineTest, ChangeTrackingRehashesOnlyTheChangedChunks) {
   WriteAll(dir / "snap2", v);
   auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
     s.cache_dir = dir / "cache";
-    s.base = ChangeBase{dir / "snap1", "", {ByteRange{300000, 4096}}};
+    s.base = ChangeBase{dir / "snap1", "", {ByteRange{300000, 4096}}, {}};
   });
   ASSERT_TRUE(r2.sender) << r2.sender.error().ToString();
   ASSERT_TRUE(r2.receiver);
@@ -274,6 +274,46 @@ TEST(SyncEngineTest, ChangeTrackingRehashesOnlyTheChangedChunks) {
   EXPECT_EQ(r2.receiver->chunks_changed, 1u);  // 300000..304096 lies in chunk 4
   EXPECT_EQ(r2.sender->bytes_changed, 8192u);  // two 4 KiB blocks: the write straddles one edge
   EXPECT_EQ(ReadAll(dir / "dst"), v);
+}
+
+// A change list found on the discovery thread (ChangeBase::find_changed) is
+// used like one given up front; one that cannot be found makes the round
+// hash, says why, and still leaves an exact copy.
+TEST(SyncEngineTest, DeferredChangeListIsUsedAndAFailedOneFallsBackToHashing) {
+  for (bool fails : {false, true}) {
+    SCOPED_TRACE(fails ? "find_changed fails" : "find_changed answers");
+    ScratchDir dir;
+    std::mt19937_64 rng(9);
+    std::vector<uint8_t> v(1024 * 1024);
+    testing::FillRandom(v, 0, v.size(), rng);
+    WriteAll(dir / "snap1", v);
+    WriteAll(dir / "dst", {});
+    auto r1 = SyncFiles(dir / "snap1", dir / "dst", dir / "state",
+                        [&](SenderOptions& s) { s.cache_dir = dir / "cache"; });
+    ASSERT_TRUE(r1.sender && r1.receiver);
+    testing::FillRandom(v, 5 * 65536, 4096, rng);
+    WriteAll(dir / "snap2", v);
+    std::atomic<int> asked{0};
+    auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
+      s.cache_dir = dir / "cache";
+      s.base = ChangeBase{dir / "snap1", "", {}, {}};
+      s.base->find_changed = [&]() -> Result<std::vector<ByteRange>> {
+        ++asked;
+        if (fails) return Err(Unavailable("test: no answer"));
+        return std::vector<ByteRange>{ByteRange{5 * 65536, 4096}};
+      };
+    });
+    ASSERT_TRUE(r2.sender) << r2.sender.error().ToString();
+    ASSERT_TRUE(r2.receiver) << r2.receiver.error().ToString();
+    EXPECT_EQ(asked.load(), 1);
+    EXPECT_EQ(r2.sender->discovery, fails ? "hash" : "change-tracking");
+    EXPECT_EQ(r2.sender->discovery_note.empty(), !fails) << r2.sender->discovery_note;
+    if (!fails) {
+      EXPECT_EQ(r2.sender->bytes_read, 2 * 4096u);  // hashed once, sent once
+    }
+    EXPECT_EQ(r2.receiver->chunks_changed, 1u);
+    EXPECT_EQ(ReadAll(dir / "dst"), v);
+  }
 }
 
 // The destination holds another version than the source's base: the change
@@ -300,7 +340,7 @@ TEST(SyncEngineTest, ChangeListAgainstADifferentDestinationFallsBackToBlockCompa
   WriteAll(dir / "next", next);
   auto r = SyncFiles(dir / "next", dir / "dst", dir / "state", [&](SenderOptions& s) {
     s.cache_dir = dir / "cache";
-    s.base = ChangeBase{dir / "base", "", {ByteRange{3 * 65536 + 40000, 4096}}};
+    s.base = ChangeBase{dir / "base", "", {ByteRange{3 * 65536 + 40000, 4096}}, {}};
   });
   ASSERT_TRUE(r.sender) << r.sender.error().ToString();
   ASSERT_TRUE(r.receiver) << r.receiver.error().ToString();

@@ -138,11 +138,16 @@ int Send(const std::map<std::string, std::string>& f) {
   o.test_corrupt_chunk = f.count("corrupt-chunk") ? std::stoll(f.at("corrupt-chunk")) : -1;
   o.peer_timeout = std::chrono::milliseconds(Num(f, "peer-timeout-ms", 30000));
   if (f.count("base")) {
-    sync::ChangeBase base{f.at("base"), "", {}};
+    sync::ChangeBase base{f.at("base"), "", {}, {}};
     if (f.count("fiemap")) {
-      auto ranges = storage::ChangedRangesBetweenReflinks(f.at("base"), o.source_path);
-      if (!ranges) return Fail(ranges.error());
-      for (const auto& r : *ranges) base.changed.push_back({r.offset, r.length});
+      // Found on the discovery thread, while the handshake runs.
+      base.find_changed = [from = f.at("base"),
+                           to = o.source_path]() -> Result<std::vector<sync::ByteRange>> {
+        ASSIGN_OR_RETURN(auto ranges, storage::ChangedRangesBetweenReflinks(from, to));
+        std::vector<sync::ByteRange> out;
+        for (const auto& r : ranges) out.push_back({r.offset, r.length});
+        return out;
+      };
     }
     o.base = std::move(base);
   }
