@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/storage/command_runner.h"
+
 namespace drover::hv::testing {
 namespace {
 
@@ -47,15 +49,14 @@ std::string ConsoleNotes(const std::string& serial_log) {
 
 Result<std::string> GuestImageDir() {
   static const Result<std::string> dir = []() -> Result<std::string> {
-    std::string cmd = std::string(DROVER_SOURCE_DIR) + "/tools/guest/build-image 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return Err(Unavailable("cannot run tools/guest/build-image"));
-    std::string out;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    int rc = ::pclose(p);
+    auto run = storage::ExecCommandRunner().Run(
+        {std::string(DROVER_SOURCE_DIR) + "/tools/guest/build-image"});
+    if (!run) return Err(Unavailable("cannot run tools/guest/build-image: " + run.error().ToString()));
+    std::string out = run->out;
     while (!out.empty() && out.back() == '\n') out.pop_back();
-    if (rc != 0) return Err(Unavailable("the test guest cannot be built: " + out));
+    if (run->exit_code != 0) {
+      return Err(Unavailable("the test guest cannot be built: " + run->err + out));
+    }
     std::string last = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
     return last;
   }();

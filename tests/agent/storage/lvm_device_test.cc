@@ -8,20 +8,23 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "agent/storage/command_runner.h"
 #include "agent/storage/lvm_driver.h"
 
 namespace drover::storage {
 namespace {
 
-std::string Shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  ::pclose(p);
-  return out;
+// Runs a tool by argument vector: its standard output, or "" if it failed.
+std::string Output(const std::vector<std::string>& argv) {
+  auto r = ExecCommandRunner().Run(argv);
+  return r && r->exit_code == 0 ? r->out : std::string();
+}
+
+bool Installed(const std::string& tool) {
+  auto r = ExecCommandRunner().Run({tool, "--version"});
+  return r.has_value() || r.error().code() != Code::kNotFound;
 }
 
 // Why real LVM cannot run here, or "" when it can.
@@ -30,8 +33,8 @@ std::string WhyNoLvm() {
   if (::access("/sys/class/misc/device-mapper", F_OK) != 0) {
     return "no device-mapper in this kernel (/sys/class/misc/device-mapper missing)";
   }
-  if (std::system("command -v lvcreate >/dev/null 2>&1") != 0) return "lvm2 is not installed";
-  if (std::system("command -v thin_delta >/dev/null 2>&1") != 0) {
+  if (!Installed("lvcreate")) return "lvm2 is not installed";
+  if (!Installed("thin_delta")) {
     return "thin-provisioning-tools is not installed";
   }
   return "";
@@ -44,17 +47,19 @@ class LvmDeviceTest : public ::testing::Test {
     if (!why.empty()) GTEST_SKIP() << why;
     vg_ = "drovertest" + std::to_string(::getpid());
     img_ = "/tmp/" + vg_ + ".img";
-    Shell("truncate -s 512M " + img_);
-    loop_ = Shell("losetup -f --show " + img_);
+    Output({"truncate", "-s", "512M", img_});
+    loop_ = Output({"losetup", "-f", "--show", img_});
     while (!loop_.empty() && loop_.back() == '\n') loop_.pop_back();
     ASSERT_FALSE(loop_.empty());
-    ASSERT_EQ(std::system(("vgcreate -q " + vg_ + " " + loop_ + " >/dev/null").c_str()), 0);
-    ASSERT_EQ(std::system(("lvcreate -q -y -L 256m -T " + vg_ + "/pool0 >/dev/null").c_str()), 0);
+    auto vg = ExecCommandRunner().Run({"vgcreate", "-q", vg_, loop_});
+    ASSERT_TRUE(vg && vg->exit_code == 0) << (vg ? vg->err : vg.error().ToString());
+    auto pool = ExecCommandRunner().Run({"lvcreate", "-q", "-y", "-L", "256m", "-T", vg_ + "/pool0"});
+    ASSERT_TRUE(pool && pool->exit_code == 0) << (pool ? pool->err : pool.error().ToString());
   }
   void TearDown() override {
     if (vg_.empty()) return;
-    Shell("vgremove -q -f " + vg_ + " 2>&1");
-    if (!loop_.empty()) Shell("losetup -d " + loop_);
+    Output({"vgremove", "-q", "-f", vg_});
+    if (!loop_.empty()) Output({"losetup", "-d", loop_});
     ::unlink(img_.c_str());
   }
   std::string vg_, img_, loop_;

@@ -8,19 +8,21 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <vector>
+
+#include "agent/storage/command_runner.h"
 
 namespace drover::storage::testing {
 namespace {
 
-// Runs a command (fixed strings built here, no user input); returns its
-// first output line, or "" on failure.
-std::string Capture(const std::string& cmd, int* rc) {
-  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (!p) return "";
-  char buf[512] = {0};
-  std::string out = std::fgets(buf, sizeof buf, p) ? buf : "";
-  *rc = ::pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+// Runs a tool by argument vector; returns its first output line ("" when
+// it printed none) and sets *rc (-1: it could not run).
+std::string Capture(const std::vector<std::string>& argv, int* rc) {
+  auto r = ExecCommandRunner().Run(argv);
+  *rc = r ? r->exit_code : -1;
+  if (!r) return "";
+  std::string out = r->out.substr(0, r->out.find('\n'));
+  while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
 
@@ -40,18 +42,18 @@ XfsMount::XfsMount(int size_mib) {
   image_ = base + ".img";
   mount_dir_ = base;
   int rc = 0;
-  Capture("truncate -s " + std::to_string(size_mib) + "M " + image_, &rc);
+  Capture({"truncate", "-s", std::to_string(size_mib) + "M", image_}, &rc);
   if (rc != 0) {
     why_not_ = "cannot create the image file";
     return;
   }
-  loop_ = Capture("losetup -f --show " + image_, &rc);
+  loop_ = Capture({"losetup", "-f", "--show", image_}, &rc);
   if (rc != 0 || loop_.empty()) {
     why_not_ = "losetup failed: no loop devices here";
     loop_.clear();
     return;
   }
-  Capture("mkfs.xfs -q -m reflink=1 " + loop_, &rc);
+  Capture({"mkfs.xfs", "-q", "-m", "reflink=1", loop_}, &rc);
   if (rc != 0) {
     why_not_ = "mkfs.xfs failed (is xfsprogs installed?)";
     return;
@@ -66,7 +68,7 @@ XfsMount::XfsMount(int size_mib) {
 XfsMount::~XfsMount() {
   int rc = 0;
   if (mounted_) ::umount2(mount_dir_.c_str(), MNT_DETACH);
-  if (!loop_.empty()) Capture("losetup -d " + loop_, &rc);
+  if (!loop_.empty()) Capture({"losetup", "-d", loop_}, &rc);
   if (!image_.empty()) ::unlink(image_.c_str());
   if (!mount_dir_.empty()) ::rmdir(mount_dir_.c_str());
 }
