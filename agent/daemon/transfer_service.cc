@@ -226,9 +226,12 @@ void TransferService::SettleBase(const std::string& volume, const std::string& d
 
 Result<nlohmann::json> TransferService::Receive(const wire::Message& m) {
   using enum JsonType;
-  RETURN_IF_ERROR(CheckBody(m, {{"transfer", kString, true}, {"ticket", kString, true},
-                                {"source_key", kString, true}, {"volume", kString, true},
-                                {"size_bytes", kInteger, true}, {"events", kBool},
+  RETURN_IF_ERROR(CheckBody(m, {{"transfer", kString, true},
+                                {"ticket", kString, true},
+                                {"source_key", kString, true},
+                                {"volume", kString, true},
+                                {"size_bytes", kInteger, true},
+                                {"events", kBool},
                                 {"accept_timeout_ms", kInteger}}));
   std::string transfer = m.body["transfer"], volume = m.body["volume"];
   int64_t size = m.body["size_bytes"];
@@ -260,7 +263,8 @@ Result<nlohmann::json> TransferService::Receive(const wire::Message& m) {
   std::shared_ptr<sync::Receiver> shared(std::move(receiver));
   RETURN_IF_ERROR(Start(transfer + kDestSuffix, cancel, [this, shared, cancel, transfer, events] {
     auto report = shared->Run();
-    if (!report) spdlog::warn("transfer {}: receive failed: {}", transfer, report.error().ToString());
+    if (!report)
+      spdlog::warn("transfer {}: receive failed: {}", transfer, report.error().ToString());
     nlohmann::json done = Finished(transfer, "dest", report);
     Finish(transfer + kDestSuffix, done);
     if (events) post_("transfer.event", std::move(done));
@@ -271,10 +275,14 @@ Result<nlohmann::json> TransferService::Receive(const wire::Message& m) {
 
 Result<nlohmann::json> TransferService::Send(const wire::Message& m) {
   using enum JsonType;
-  RETURN_IF_ERROR(CheckBody(m, {{"transfer", kString, true}, {"ticket", kString, true},
-                                {"endpoint", kString, true}, {"server_key", kString, true},
-                                {"volume", kString, true}, {"bandwidth_bytes_per_s", kInteger},
-                                {"events", kBool}, {"wait_ms", kInteger}}));
+  RETURN_IF_ERROR(CheckBody(m, {{"transfer", kString, true},
+                                {"ticket", kString, true},
+                                {"endpoint", kString, true},
+                                {"server_key", kString, true},
+                                {"volume", kString, true},
+                                {"bandwidth_bytes_per_s", kInteger},
+                                {"events", kBool},
+                                {"wait_ms", kInteger}}));
   std::string transfer = m.body["transfer"], volume = m.body["volume"];
   std::string dest = m.body["server_key"];
   RETURN_IF_ERROR(storage::ValidateName(volume));
@@ -320,20 +328,21 @@ Result<nlohmann::json> TransferService::Send(const wire::Message& m) {
   bool events = m.body.value("events", true);
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   o.cancel = cancel.get();
-  Status started = Start(key, cancel,
-                         [this, o, cancel, transfer, key, volume, dest, snapshot, events,
-                          trackable]() mutable {
-    if (events) o.progress = ProgressThrottle(post_, transfer, "source");
-    auto report = sync::RunSender(o);
-    SettleBase(volume, dest, snapshot, report.has_value(), trackable);
-    if (!report) spdlog::warn("transfer {}: send failed: {}", transfer, report.error().ToString());
-    if (report && !report->discovery_note.empty()) {
-      spdlog::warn("transfer {}: {}", transfer, report->discovery_note);
-    }
-    nlohmann::json done = Finished(transfer, "source", report);
-    Finish(key, done);
-    if (events) post_("transfer.event", std::move(done));
-  });
+  Status started =
+      Start(key, cancel,
+            [this, o, cancel, transfer, key, volume, dest, snapshot, events, trackable]() mutable {
+              if (events) o.progress = ProgressThrottle(post_, transfer, "source");
+              auto report = sync::RunSender(o);
+              SettleBase(volume, dest, snapshot, report.has_value(), trackable);
+              if (!report)
+                spdlog::warn("transfer {}: send failed: {}", transfer, report.error().ToString());
+              if (report && !report->discovery_note.empty()) {
+                spdlog::warn("transfer {}: {}", transfer, report->discovery_note);
+              }
+              nlohmann::json done = Finished(transfer, "source", report);
+              Finish(key, done);
+              if (events) post_("transfer.event", std::move(done));
+            });
   if (!started.ok()) {
     RemoveSnapshot(snapshot);
     return Err(started);

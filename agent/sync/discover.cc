@@ -12,9 +12,12 @@ namespace drover::sync {
 
 const char* MethodName(DiscoveryMethod m) {
   switch (m) {
-    case DiscoveryMethod::kCache: return "cache";
-    case DiscoveryMethod::kChangeTracking: return "change-tracking";
-    case DiscoveryMethod::kFullHash: return "hash";
+    case DiscoveryMethod::kCache:
+      return "cache";
+    case DiscoveryMethod::kChangeTracking:
+      return "change-tracking";
+    case DiscoveryMethod::kFullHash:
+      return "hash";
   }
   return "?";
 }
@@ -51,7 +54,7 @@ namespace {
 
 // The base's cached digests, if the base is still what the cache describes.
 Result<VolumeDigests> LoadBase(const ChangeBase& base, const Layout& layout,
-                                     const HashCache& cache) {
+                               const HashCache& cache) {
   ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(base.base_path, O_RDONLY));
   ASSIGN_OR_RETURN(FileIdentity id, IdentifyFile(fd.get(), base.base_cache_tag));
   return cache.Load(base.base_path, id, layout);
@@ -102,9 +105,9 @@ Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::str
   return d;
 }
 
-Result<Discovery> DiscoverDestination(int fd, const std::string& path,
-                                      const std::string& cache_tag, const Layout& layout,
-                                      const HashCache& cache, uint64_t first_chunk, int threads,
+Result<Discovery> DiscoverDestination(int fd, const std::string& path, const std::string& cache_tag,
+                                      const Layout& layout, const HashCache& cache,
+                                      uint64_t first_chunk, int threads,
                                       const std::atomic<bool>* cancel) {
   ASSIGN_OR_RETURN(FileIdentity id, IdentifyFile(fd, cache_tag));
   Discovery d;

@@ -70,9 +70,9 @@ Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::str
 
 // Digests for chunks < first_chunk (and their blocks) are left zero: the
 // caller knows the chunks' digests, not their blocks'.
-Result<Discovery> DiscoverDestination(int fd, const std::string& path,
-                                      const std::string& cache_tag, const Layout& layout,
-                                      const HashCache& cache, uint64_t first_chunk, int threads,
+Result<Discovery> DiscoverDestination(int fd, const std::string& path, const std::string& cache_tag,
+                                      const Layout& layout, const HashCache& cache,
+                                      uint64_t first_chunk, int threads,
                                       const std::atomic<bool>* cancel);
 
 }  // namespace drover::sync

@@ -52,7 +52,9 @@ uint64_t PlanMask(std::span<const uint8_t> source_chunk, const std::vector<bool>
   return changed;
 }
 
-size_t BlockCount(size_t bytes, uint32_t block_size) { return (bytes + block_size - 1) / block_size; }
+size_t BlockCount(size_t bytes, uint32_t block_size) {
+  return (bytes + block_size - 1) / block_size;
+}
 
 }  // namespace
 
@@ -70,14 +72,14 @@ uint64_t PlanBlocks(std::span<const uint8_t> source_chunk, const std::vector<boo
   return PlanMask(source_chunk, changed, options, data);
 }
 
-uint64_t PlanChangedRanges(std::span<const uint8_t> source_chunk,
-                           const std::vector<Span>& changed, const EncodeOptions& options,
-                           Data& data) {
+uint64_t PlanChangedRanges(std::span<const uint8_t> source_chunk, const std::vector<Span>& changed,
+                           const EncodeOptions& options, Data& data) {
   std::vector<bool> mask(BlockCount(source_chunk.size(), options.block_size), false);
   for (const Span& s : changed) {
     if (s.length == 0 || s.offset >= source_chunk.size()) continue;
     uint64_t end = std::min<uint64_t>(source_chunk.size(), uint64_t{s.offset} + s.length);
-    for (uint64_t b = s.offset / options.block_size; b * options.block_size < end; ++b) mask[b] = true;
+    for (uint64_t b = s.offset / options.block_size; b * options.block_size < end; ++b)
+      mask[b] = true;
   }
   return PlanMask(source_chunk, mask, options, data);
 }
@@ -91,8 +93,9 @@ Result<std::vector<Packed>> EncodeRuns(std::span<const uint8_t> source_chunk,
   }
   std::vector<Packed> out;
   for (size_t k = 0; k < runs.size(); ++k) {
-    ASSIGN_OR_RETURN(std::vector<uint8_t> delta,
-                     RsyncDelta(signatures[k], source_chunk.subspan(runs[k].offset, runs[k].length)));
+    ASSIGN_OR_RETURN(
+        std::vector<uint8_t> delta,
+        RsyncDelta(signatures[k], source_chunk.subspan(runs[k].offset, runs[k].length)));
     out.push_back(Compress(delta, zstd_level));
   }
   return out;

@@ -41,9 +41,8 @@ uint64_t PlanBlocks(std::span<const uint8_t> source_chunk, const std::vector<boo
 // Like PlanChunk, for a source that knows what changed: `changed` are the
 // byte ranges (relative to the chunk, any order) the change list names; they
 // are widened to whole blocks.
-uint64_t PlanChangedRanges(std::span<const uint8_t> source_chunk,
-                           const std::vector<Span>& changed, const EncodeOptions& options,
-                           Data& data);
+uint64_t PlanChangedRanges(std::span<const uint8_t> source_chunk, const std::vector<Span>& changed,
+                           const EncodeOptions& options, Data& data);
 
 // One packed librsync delta per run, against the destination's signatures.
 Result<std::vector<Packed>> EncodeRuns(std::span<const uint8_t> source_chunk,

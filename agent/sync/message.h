@@ -106,8 +106,8 @@ struct DataBatch {
   std::vector<Data> items;
 };
 
-using Message = std::variant<Hello, Welcome, Refuse, Hashes, HashesEnd, Credit, Request, Data,
-                             Sig, Delta, Final, Ping, RequestBatch, DataBatch>;
+using Message = std::variant<Hello, Welcome, Refuse, Hashes, HashesEnd, Credit, Request, Data, Sig,
+                             Delta, Final, Ping, RequestBatch, DataBatch>;
 
 std::vector<uint8_t> Encode(const Message& m);
 Result<Message> Decode(std::span<const uint8_t> frame);

@@ -40,7 +40,9 @@ struct InFlight {
 class Receiver::Session {
  public:
   explicit Session(ReceiverOptions o)
-      : o_(std::move(o)), limiter_(o_.bandwidth_bytes_per_s), resume_(o_.state_dir),
+      : o_(std::move(o)),
+        limiter_(o_.bandwidth_bytes_per_s),
+        resume_(o_.state_dir),
         cache_(o_.state_dir.empty() ? "" : o_.state_dir + "/hashes") {}
 
   Status Bind() {
@@ -127,7 +129,8 @@ class Receiver::Session {
 
   void Report(Phase phase) {
     phase_ = phase;
-    if (o_.progress) o_.progress(Progress{phase, done_, layout_.chunk_count(), server_->bytes_sent()});
+    if (o_.progress)
+      o_.progress(Progress{phase, done_, layout_.chunk_count(), server_->bytes_sent()});
   }
 
   // ------------------------------------------------------------ session open
@@ -267,9 +270,9 @@ class Receiver::Session {
       return Retry(chunk, InvalidArgument("chunk digest differs from the source's"));
     }
     for (const Span& span : f.patch->dirty()) {
-      Status s = PwriteFull(fd_.get(),
-                            std::span<const uint8_t>(bytes.data() + span.offset, span.length),
-                            layout_.ChunkOffset(chunk) + span.offset);
+      Status s =
+          PwriteFull(fd_.get(), std::span<const uint8_t>(bytes.data() + span.offset, span.length),
+                     layout_.ChunkOffset(chunk) + span.offset);
       if (!s.ok()) return WriteError(s, chunk);
     }
     StartWriteback(f.patch->dirty());
@@ -315,7 +318,8 @@ class Receiver::Session {
     for (const Literal& l : d.literals) {
       auto raw = Decompress(l.data, l.length);
       if (!raw) return Retry(d.chunk, raw.error());
-      if (raw->size() != l.length) return Retry(d.chunk, InvalidArgument("literal of wrong length"));
+      if (raw->size() != l.length)
+        return Retry(d.chunk, InvalidArgument("literal of wrong length"));
       for (uint32_t off = 0; off < l.length; off += bs) {
         blocks[(l.offset + off) / bs] = HashBlockDigest(
             std::span<const uint8_t>(*raw).subspan(off, std::min<uint32_t>(bs, l.length - off)));
@@ -381,7 +385,8 @@ class Receiver::Session {
     if (resume_chunk_ == 0 || PrefixDigest(resume_chunk_) == resume_prefix_) return Status::Ok();
     std::vector<uint64_t> below;
     for (uint64_t c = 0; c < resume_chunk_; ++c) below.push_back(c);
-    RETURN_STATUS_IF_ERROR(HashSomeChunks(fd_.get(), layout_, below, *dst_, o_.hash_threads, &stop_));
+    RETURN_STATUS_IF_ERROR(
+        HashSomeChunks(fd_.get(), layout_, below, *dst_, o_.hash_threads, &stop_));
     blocks_known_from_ = 0;
     for (uint64_t c : below) report_.bytes_read += layout_.ChunkLength(c);
     resume_chunk_ = 0;
@@ -427,9 +432,9 @@ class Receiver::Session {
       } else if (c >= blocks_known_from_) {
         // Our block digests are true to our bytes (see ApplyBlocks): no
         // need to read the chunk again to describe it.
-        batch.requests.push_back(Request{
-            c, BlockKeys(std::span<const Digest>(dst_->blocks.data() + layout_.FirstBlock(c),
-                                                 layout_.BlocksIn(c)))});
+        batch.requests.push_back(
+            Request{c, BlockKeys(std::span<const Digest>(
+                           dst_->blocks.data() + layout_.FirstBlock(c), layout_.BlocksIn(c)))});
       } else {
         auto old = ReadChunk(c);
         if (!old) return old.error();
@@ -463,9 +468,9 @@ class Receiver::Session {
     if (!force && Clock::now() - last_save_ < o_.resume_interval) return Status::Ok();
     last_save_ = Clock::now();
     if (Status s = flusher_->Sync(); !s.ok()) return WriteError(s, w);
-    RETURN_STATUS_IF_ERROR(resume_.Save(o_.target_path,
-                                        ResumePoint{source_id_, layout_.size, layout_.chunk_size, w,
-                                                    PrefixDigest(w)}));
+    RETURN_STATUS_IF_ERROR(resume_.Save(
+        o_.target_path,
+        ResumePoint{source_id_, layout_.size, layout_.chunk_size, w, PrefixDigest(w)}));
     watermark_saved_ = w;
     return Status::Ok();
   }

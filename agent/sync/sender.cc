@@ -27,8 +27,8 @@ class SenderSession {
     RETURN_IF_ERROR(OpenSource());
     Report(Phase::kDiscover);
     discovery_ = std::async(std::launch::async, [this] {
-      return DiscoverSource(fd_.get(), o_.source_path, o_.cache_tag, layout_, HashCache(o_.cache_dir),
-                            o_.base, o_.hash_threads, &stop_);
+      return DiscoverSource(fd_.get(), o_.source_path, o_.cache_tag, layout_,
+                            HashCache(o_.cache_dir), o_.base, o_.hash_threads, &stop_);
     });
     Status s = Connect();
     if (s.ok()) s = Loop();
@@ -245,7 +245,8 @@ class SenderSession {
   }
 
   Result<Data> BuildData(const Request& r) {
-    if (r.chunk >= layout_.chunk_count()) return Err(InvalidArgument("request past the volume end"));
+    if (r.chunk >= layout_.chunk_count())
+      return Err(InvalidArgument("request past the volume end"));
     if (!digests_) return Err(InvalidArgument("Request before the source's digests were sent"));
     const bool by_change_list = r.blocks.empty() && o_.base;
     if (by_change_list && listed_[r.chunk]) {
@@ -321,7 +322,8 @@ class SenderSession {
     if (it != changes_.begin()) --it;
     for (; it != changes_.end() && it->offset < end; ++it) {
       uint64_t a = std::max(begin, it->offset), b = std::min(end, it->offset + it->length);
-      if (a < b) out.push_back(Span{static_cast<uint32_t>(a - begin), static_cast<uint32_t>(b - a)});
+      if (a < b)
+        out.push_back(Span{static_cast<uint32_t>(a - begin), static_cast<uint32_t>(b - a)});
     }
     return out;
   }
@@ -377,7 +379,7 @@ class SenderSession {
   std::map<uint64_t, bool> requested_;
   bool whole_hashed_ = false;
   std::vector<bool> listed_;
-  std::vector<uint8_t> scratch_;  // ReadChangedBlocks' buffer
+  std::vector<uint8_t> scratch_;    // ReadChangedBlocks' buffer
   std::vector<ByteRange> changes_;  // sorted by offset
   Phase phase_ = Phase::kConnect;
   SyncReport report_;

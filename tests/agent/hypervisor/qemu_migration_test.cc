@@ -128,12 +128,13 @@ TEST_F(QemuMigrationTest, LiveMigrationKeepsCountingOnDestination) {
   long long pause_ms = MsSince(pause_start);
   EXPECT_EQ(src_->Get("mig")->state, GuestState::kMigrated);
   EXPECT_EQ(src_->AbortMigrationOut("mig", 5s).code(), Code::kInvalidArgument);
-  std::printf("[ figures  ] migration total %lld ms, pause window %lld ms of which "
-              "continue-to-resume %lld ms (the rest: 100 ms console drain, 32 MiB disk copy "
-              "and check); qemu downtime %llu ms, %llu bytes of RAM sent\n",
-              MsSince(t0), pause_ms, MsSince(continue_at),
-              static_cast<unsigned long long>(done->downtime_ms),
-              static_cast<unsigned long long>(done->transferred_bytes));
+  std::printf(
+      "[ figures  ] migration total %lld ms, pause window %lld ms of which "
+      "continue-to-resume %lld ms (the rest: 100 ms console drain, 32 MiB disk copy "
+      "and check); qemu downtime %llu ms, %llu bytes of RAM sent\n",
+      MsSince(t0), pause_ms, MsSince(continue_at),
+      static_cast<unsigned long long>(done->downtime_ms),
+      static_cast<unsigned long long>(done->transferred_bytes));
 
   // The destination goes on from where the source stopped: no reset.
   auto dst_now = WaitForCounter(DstSerial(), *src_last + 1000, 30s);

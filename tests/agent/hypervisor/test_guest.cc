@@ -51,7 +51,8 @@ Result<std::string> GuestImageDir() {
   static const Result<std::string> dir = []() -> Result<std::string> {
     auto run = storage::ExecCommandRunner().Run(
         {std::string(DROVER_SOURCE_DIR) + "/tools/guest/build-image"});
-    if (!run) return Err(Unavailable("cannot run tools/guest/build-image: " + run.error().ToString()));
+    if (!run)
+      return Err(Unavailable("cannot run tools/guest/build-image: " + run.error().ToString()));
     std::string out = run->out;
     while (!out.empty() && out.back() == '\n') out.pop_back();
     if (run->exit_code != 0) {
@@ -138,8 +139,8 @@ Result<uint64_t> WaitForCounter(const std::string& serial_log, uint64_t at_least
     if (n && *n >= at_least) return *n;
     if (std::chrono::steady_clock::now() >= deadline) {
       return Err(Timeout("counter did not reach " + std::to_string(at_least) + " (last " +
-                         (n ? std::to_string(*n) : std::string("none")) + ") in " +
-                         serial_log + "; the console said:" + ConsoleNotes(serial_log)));
+                         (n ? std::to_string(*n) : std::string("none")) + ") in " + serial_log +
+                         "; the console said:" + ConsoleNotes(serial_log)));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

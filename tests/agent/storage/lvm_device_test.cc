@@ -53,7 +53,8 @@ class LvmDeviceTest : public ::testing::Test {
     ASSERT_FALSE(loop_.empty());
     auto vg = ExecCommandRunner().Run({"vgcreate", "-q", vg_, loop_});
     ASSERT_TRUE(vg && vg->exit_code == 0) << (vg ? vg->err : vg.error().ToString());
-    auto pool = ExecCommandRunner().Run({"lvcreate", "-q", "-y", "-L", "256m", "-T", vg_ + "/pool0"});
+    auto pool =
+        ExecCommandRunner().Run({"lvcreate", "-q", "-y", "-L", "256m", "-T", vg_ + "/pool0"});
     ASSERT_TRUE(pool && pool->exit_code == 0) << (pool ? pool->err : pool.error().ToString());
   }
   void TearDown() override {

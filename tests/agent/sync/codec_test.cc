@@ -28,11 +28,17 @@ TEST(MessageTest, RoundTripsEveryType) {
   d.literals.push_back(Literal{4096, 10, Compress(Random(10, 1))});
   d.runs.push_back(Span{0, 8192});
   std::vector<Message> all = {Hello{1, "t0123456789abcdef", "src", 123, 65536, 4096},
-                              Welcome{5, 16}, Refuse{7, "no"},
-                              Hashes{3, {Digest{1, 2}, Digest{3, 4}}}, HashesEnd{Digest{9, 9}},
-                              Credit{1, 99}, Request{4, {1, 2, 3}}, d,
-                              Sig{4, {{1, 2, 3}}}, Delta{4, {Compress(Random(100, 2))}},
-                              Final{true, "ok", Digest{5, 6}}, Ping{},
+                              Welcome{5, 16},
+                              Refuse{7, "no"},
+                              Hashes{3, {Digest{1, 2}, Digest{3, 4}}},
+                              HashesEnd{Digest{9, 9}},
+                              Credit{1, 99},
+                              Request{4, {1, 2, 3}},
+                              d,
+                              Sig{4, {{1, 2, 3}}},
+                              Delta{4, {Compress(Random(100, 2))}},
+                              Final{true, "ok", Digest{5, 6}},
+                              Ping{},
                               RequestBatch{{Request{1, {}}, Request{2, {7, 8}}}},
                               DataBatch{{d, d}}};
   for (const Message& m : all) {

@@ -29,13 +29,19 @@ void MutateVolume(std::vector<uint8_t>& v, std::mt19937_64& rng) {
   for (int i = 0; i < writes; ++i) {
     uint64_t off = rng() % v.size();
     switch (kind(rng)) {
-      case 0: testing::FillRandom(v, off & ~uint64_t{4095}, 4096, rng); break;
-      case 1: testing::FillRandom(v, off, 4096 * (1 + rng() % 40), rng); break;
-      case 2: std::fill(v.begin() + (off & ~uint64_t{4095}),
-                        v.begin() + std::min<uint64_t>(v.size(), (off & ~uint64_t{4095}) + 4096), 0);
-              break;
-      default: testing::FillRandom(v, v.size() - 1 - rng() % std::min<uint64_t>(v.size(), 5000),
-                                   5000, rng);
+      case 0:
+        testing::FillRandom(v, off & ~uint64_t{4095}, 4096, rng);
+        break;
+      case 1:
+        testing::FillRandom(v, off, 4096 * (1 + rng() % 40), rng);
+        break;
+      case 2:
+        std::fill(v.begin() + (off & ~uint64_t{4095}),
+                  v.begin() + std::min<uint64_t>(v.size(), (off & ~uint64_t{4095}) + 4096), 0);
+        break;
+      default:
+        testing::FillRandom(v, v.size() - 1 - rng() % std::min<uint64_t>(v.size(), 5000), 5000,
+                            rng);
     }
   }
 }
@@ -58,11 +64,10 @@ RC_GTEST_PROP(SyncProperty, DestinationEndsEqualToSourceOverTwoRounds, ()) {
   WriteAll(dir / "dst", dst);
   const uint32_t rsync_min = *rc::gen::element(0u, 8192u);
   for (int round = 0; round < 2; ++round) {
-    auto r = SyncFiles(dir / "src", dir / "dst", dir / "state",
-                       [&](SenderOptions& s) {
-                         s.rsync_min_bytes = rsync_min;
-                         s.cache_dir = dir / "srccache";
-                       });
+    auto r = SyncFiles(dir / "src", dir / "dst", dir / "state", [&](SenderOptions& s) {
+      s.rsync_min_bytes = rsync_min;
+      s.cache_dir = dir / "srccache";
+    });
     RC_ASSERT(r.sender.has_value());
     RC_ASSERT(r.receiver.has_value());
     RC_ASSERT(ReadAll(dir / "dst") == src);
@@ -110,7 +115,7 @@ RC_GTEST_PROP(SyncProperty, ChangeListRoundsReadOnlyTheChangedBlocks, ()) {
     MutateVolume(next, rng);
     std::vector<ByteRange> changed = DiffRanges(snap, next);
     if (rng() % 2 == 0) changed.push_back(ByteRange{rng() % size, rng() % 20000});  // over-report
-    if (rng() % 4 == 0) changed.push_back(ByteRange{size - 1, 100000});  // past the end
+    if (rng() % 4 == 0) changed.push_back(ByteRange{size - 1, 100000});             // past the end
     const std::string prev = dir / ("snap" + std::to_string(round - 1));
     const std::string cur = dir / ("snap" + std::to_string(round));
     WriteAll(cur, next);
@@ -149,9 +154,10 @@ TEST(SyncEngineTest, ChangeListRangesAreWidenedToWholeBlocks) {
   WriteAll(dir / "dst", {});
   auto cache = [&](SenderOptions& s) { s.cache_dir = dir / "cache"; };
   ASSERT_TRUE(SyncFiles(dir / "snap1", dir / "dst", dir / "state", cache).receiver);
-  std::vector<ByteRange> changed = {{300100, 10},                    // inside block 73
-                                    {2 * 65536 - 2000, 4000},        // blocks 31 and 32
-                                    {size - 500, 500}, {size - 10, 100}};  // block 257, past the end
+  std::vector<ByteRange> changed = {{300100, 10},              // inside block 73
+                                    {2 * 65536 - 2000, 4000},  // blocks 31 and 32
+                                    {size - 500, 500},
+                                    {size - 10, 100}};  // block 257, past the end
   for (const ByteRange& r : changed) testing::FillRandom(v, r.offset, r.length, rng);
   WriteAll(dir / "snap2", v);
   auto r = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
@@ -184,7 +190,7 @@ TEST(SyncEngineTest, UnderReportedChangeIsCaughtWhenTheChunkIsReadWhole) {
   WriteAll(dir / "dst", {});
   auto cache = [&](SenderOptions& s) { s.cache_dir = dir / "cache"; };
   ASSERT_TRUE(SyncFiles(dir / "snap1", dir / "dst", dir / "state", cache).receiver);
-  testing::FillRandom(v, 2 * 65536, 4096, rng);         // listed
+  testing::FillRandom(v, 2 * 65536, 4096, rng);          // listed
   testing::FillRandom(v, 2 * 65536 + 20480, 4096, rng);  // same chunk, not listed
   WriteAll(dir / "snap2", v);
   auto r = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
@@ -372,15 +378,16 @@ TEST(SyncEngineTest, ResumePointOfOtherContentUnderTheSameSourceIdIsNotTrusted) 
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   });
-  auto first = SyncFiles(dir / "src", dir / "dst", dir / "state",
-                         [](SenderOptions& s) {
-                           s.source_id = "pool/vol";
-                           s.bandwidth_bytes_per_s = 2 << 20;
-                         },
-                         [&](ReceiverOptions& r) {
-                           r.cancel = &cancel;
-                           r.resume_interval = std::chrono::milliseconds(10);
-                         });
+  auto first = SyncFiles(
+      dir / "src", dir / "dst", dir / "state",
+      [](SenderOptions& s) {
+        s.source_id = "pool/vol";
+        s.bandwidth_bytes_per_s = 2 << 20;
+      },
+      [&](ReceiverOptions& r) {
+        r.cancel = &cancel;
+        r.resume_interval = std::chrono::milliseconds(10);
+      });
   cancel = true;
   canceller.join();
   ASSERT_FALSE(first.receiver);
@@ -492,10 +499,13 @@ TEST(SyncEngineTest, KeyNotNamedByTheTicketFailsTheHandshake) {
   ScratchDir dir;
   WriteAll(dir / "src", std::vector<uint8_t>(1000, 1));
   WriteAll(dir / "dst", {});
-  auto res = SyncFiles(dir / "src", dir / "dst", "", [&](SenderOptions& s) {
-    s.own_keys = testing::TestKeys().stranger;
-    s.peer_timeout = std::chrono::milliseconds(3000);
-  }, [&](ReceiverOptions& ro) { ro.accept_timeout = std::chrono::milliseconds(1500); });
+  auto res = SyncFiles(
+      dir / "src", dir / "dst", "",
+      [&](SenderOptions& s) {
+        s.own_keys = testing::TestKeys().stranger;
+        s.peer_timeout = std::chrono::milliseconds(3000);
+      },
+      [&](ReceiverOptions& ro) { ro.accept_timeout = std::chrono::milliseconds(1500); });
   ASSERT_FALSE(res.sender);
   EXPECT_EQ(res.sender.error().code(), Code::kPermissionDenied) << res.sender.error().ToString();
   ASSERT_FALSE(res.receiver);

@@ -61,10 +61,11 @@ uint64_t Num(const std::map<std::string, std::string>& f, const std::string& k, 
 std::string WithRss(const std::string& report_json) {
   struct rusage ru;
   ::getrusage(RUSAGE_SELF, &ru);
-  double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-               (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  return report_json.substr(0, report_json.size() - 1) + ",\"max_rss_kib\":" +
-         std::to_string(ru.ru_maxrss) + ",\"cpu_seconds\":" + std::to_string(cpu) + "}";
+  double cpu =
+      ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return report_json.substr(0, report_json.size() - 1) +
+         ",\"max_rss_kib\":" + std::to_string(ru.ru_maxrss) +
+         ",\"cpu_seconds\":" + std::to_string(cpu) + "}";
 }
 
 sync::ProgressCallback Printer() {
