@@ -41,7 +41,7 @@ Status QemuHypervisor::StartMigrationOut(const std::string& name, const Migratio
   HV_ASSIGN_OR_RETURN_STATUS(Session s, Connect(name));
   auto t = options_.qmp_timeout;
   HV_ASSIGN_OR_RETURN_STATUS(nlohmann::json now, s.qmp->Execute("query-migrate", nullptr, t));
-  MigrationPhase phase = StatusFromQueryMigrate(now).phase;
+  MigrationPhase phase = SourceStatusFromQueryMigrate(now).phase;
   if (phase != MigrationPhase::kNone && !Finished(phase)) {
     return InvalidArgument("qemu: guest " + name + " is already migrating");
   }
@@ -54,7 +54,7 @@ Status QemuHypervisor::StartMigrationOut(const std::string& name, const Migratio
 
 Result<MigrationStatus> QemuHypervisor::QueryMigrationOut(const std::string& name) {
   ASSIGN_OR_RETURN(nlohmann::json reply, Run(name, "query-migrate"));
-  return StatusFromQueryMigrate(reply);
+  return SourceStatusFromQueryMigrate(reply);
 }
 
 Result<MigrationStatus> QemuHypervisor::WaitForSwitchover(const std::string& name,
@@ -69,11 +69,14 @@ Result<MigrationStatus> QemuHypervisor::ContinueMigrationOut(const std::string& 
                                                              Millis timeout) {
   ASSIGN_OR_RETURN(MigrationStatus st, QueryMigrationOut(name));
   if (st.phase == MigrationPhase::kCompleted) return st;  // a repeat
-  if (st.phase != MigrationPhase::kPreSwitchover) {
+  if (st.phase == MigrationPhase::kPreSwitchover) {
+    RETURN_IF_ERROR(ToStatus(Run(name, "migrate-continue", {{"state", "pre-switchover"}})));
+  } else if (st.phase != MigrationPhase::kCompleting) {  // kCompleting: a repeat, still going
     return Err(InvalidArgument("qemu: migration of " + name + " is " +
                                std::string(PhaseName(st.phase)) + ", not pre-switchover"));
   }
-  RETURN_IF_ERROR(ToStatus(Run(name, "migrate-continue", {{"state", "pre-switchover"}})));
+  // Completed here means QEMU has its final figures and the source is in
+  // postmigrate (SourceStatusFromQueryMigrate).
   return PollMigration(name, timeout,
                        [](const MigrationStatus& s) { return Finished(s.phase); });
 }

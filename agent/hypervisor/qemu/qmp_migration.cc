@@ -50,6 +50,14 @@ MigrationStatus StatusFromQueryMigrate(const nlohmann::json& reply) {
   return st;
 }
 
+MigrationStatus SourceStatusFromQueryMigrate(const nlohmann::json& reply) {
+  MigrationStatus st = StatusFromQueryMigrate(reply);
+  if (st.phase == MigrationPhase::kCompleted && st.total_ms == 0) {
+    st.phase = MigrationPhase::kCompleting;
+  }
+  return st;
+}
+
 GuestState StateFromRunState(const std::string& status) {
   static const std::map<std::string, GuestState> kStates = {
       {"running", GuestState::kRunning},

@@ -17,6 +17,15 @@ MigrationPhase PhaseFromQmp(const std::string& status);
 // A query-migrate reply → MigrationStatus (missing fields stay 0).
 MigrationStatus StatusFromQueryMigrate(const nlohmann::json& reply);
 
+// The same for the sending QEMU. Its migration thread sets "completed" first
+// and only afterwards, under the big lock, computes total-time and downtime
+// and moves the guest to "postmigrate" (QEMU 7.2 migration_completion, then
+// migration_iteration_finish). A reply from between the two says "completed"
+// with a total-time of 0: that is kCompleting, or callers would take a
+// downtime of 0 and a source still in finish-migrate for the final figures.
+// (A receiving QEMU never reports total-time; use StatusFromQueryMigrate.)
+MigrationStatus SourceStatusFromQueryMigrate(const nlohmann::json& reply);
+
 // query-status "status" → GuestState.
 GuestState StateFromRunState(const std::string& status);
 

@@ -120,6 +120,11 @@ TEST_F(QemuMigrationTest, LiveMigrationKeepsCountingOnDestination) {
   auto done = src_->ContinueMigrationOut("mig", 60s);
   ASSERT_TRUE(done.has_value()) << done.error().ToString();
   ASSERT_EQ(done->phase, MigrationPhase::kCompleted) << done->error;
+  // Completed is final on the source: QEMU's figures are in (its downtime
+  // covers the pause window) and the guest there is postmigrate.
+  EXPECT_GT(done->downtime_ms, 0u);
+  EXPECT_GT(done->total_ms, 0u);
+  EXPECT_EQ(src_->Get("mig")->state, GuestState::kMigrated);
   auto arrived = dst_->WaitMigrationIn("mig", 30s);
   ASSERT_TRUE(arrived.has_value()) << arrived.error().ToString();
   EXPECT_EQ(arrived->phase, MigrationPhase::kCompleted);
