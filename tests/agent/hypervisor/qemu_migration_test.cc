@@ -5,8 +5,11 @@
 // destination already has open), continue, resume on the destination.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "agent/hypervisor/qemu/qemu_hypervisor.h"
@@ -69,6 +72,50 @@ class QemuMigrationTest : public ::testing::Test {
     std::ifstream log(dst_->DirOf("mig").qemu_log());
     std::string line;
     while (std::getline(log, line)) out += "\n  qemu.log | " + line;
+    // Which stalled: the guest's disk writes (then: are they stuck in QEMU or
+    // in the host?), its vCPU, or only its console?
+    for (int i = 0; i < 3; ++i) {
+      if (i > 0) std::this_thread::sleep_for(500ms);
+      auto stats = dst_->Stats("mig");
+      auto cpus = dst_->ExecuteQmp("mig", "human-monitor-command", {{"command-line", "info cpus"}});
+      out += "\n  sample " + std::to_string(i) + ": disk writes done " +
+             (stats ? std::to_string(stats->disk_write_ops) : stats.error().ToString()) +
+             ", vcpu " +
+             (cpus && cpus->is_string() ? Trimmed(cpus->get<std::string>()) : std::string("?"));
+      out += "    qemu threads:" + ThreadStates(dst_->Get("mig") ? dst_->Get("mig")->id : -1);
+    }
+    auto on_disk = guest::CheckImageFile(dst_disk_, std::nullopt);
+    out += "\n  highest counter on the destination disk: " +
+           (on_disk ? std::to_string(on_disk->max_counter) : on_disk.error().ToString());
+    return out;
+  }
+  static std::string Trimmed(std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    return s;
+  }
+  // name:state of every thread of `pid` (debug-threads=on names them), with
+  // the kernel wait channel of those not running.
+  static std::string ThreadStates(int64_t pid) {
+    if (pid <= 1) return " (no process)";
+    std::string out;
+    std::error_code ec;
+    std::string base = "/proc/" + std::to_string(pid) + "/task";
+    for (const auto& t : std::filesystem::directory_iterator(base, ec)) {
+      std::ifstream stat(t.path() / "stat");
+      std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+      size_t open = text.find('('), close = text.rfind(')');
+      if (open == std::string::npos || close == std::string::npos || close + 2 >= text.size()) {
+        continue;
+      }
+      char state = text[close + 2];
+      out += " " + text.substr(open + 1, close - open - 1) + ":" + state;
+      if (state == 'D') {
+        std::ifstream wchan(t.path() / "wchan");
+        std::string w;
+        std::getline(wchan, w);
+        out += "(" + w + ")";
+      }
+    }
     return out;
   }
   std::string DstSerial() { return dst_->DirOf("mig").serial_log(); }
