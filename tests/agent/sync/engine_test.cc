@@ -258,18 +258,25 @@ TEST(SyncEngineTest, HashRoundReadsOnlyTheDifferingBlocksAgain) {
   EXPECT_EQ(ReadAll(dir / "dst"), v);
 }
 
-TEST(SyncEngineTest, ChangeTrackingRehashesOnlyTheChangedChunks) {
-  ScratchDir dir;
-  std::mt19937_64 rng(2);
+// A first round of 1 MiB of random bytes "snap1" to "dst" (filling both
+// caches), then 4 KiB at `offset` rewritten: the returned bytes, in "snap2".
+std::vector<uint8_t> SyncedThenChanged(const ScratchDir& dir, uint64_t offset, uint64_t seed) {
+  std::mt19937_64 rng(seed);
   std::vector<uint8_t> v(1024 * 1024);
   testing::FillRandom(v, 0, v.size(), rng);
   WriteAll(dir / "snap1", v);
   WriteAll(dir / "dst", {});
   auto r1 = SyncFiles(dir / "snap1", dir / "dst", dir / "state",
                       [&](SenderOptions& s) { s.cache_dir = dir / "cache"; });
-  ASSERT_TRUE(r1.sender && r1.receiver);
-  testing::FillRandom(v, 300000, 4096, rng);
+  EXPECT_TRUE(r1.sender && r1.receiver) << "the first round failed";
+  testing::FillRandom(v, offset, 4096, rng);
   WriteAll(dir / "snap2", v);
+  return v;
+}
+
+TEST(SyncEngineTest, ChangeTrackingRehashesOnlyTheChangedChunks) {
+  ScratchDir dir;
+  std::vector<uint8_t> v = SyncedThenChanged(dir, 300000, 2);
   auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
     s.cache_dir = dir / "cache";
     s.base = ChangeBase{dir / "snap1", "", {ByteRange{300000, 4096}}, {}};
@@ -289,16 +296,7 @@ TEST(SyncEngineTest, DeferredChangeListIsUsedAndAFailedOneFallsBackToHashing) {
   for (bool fails : {false, true}) {
     SCOPED_TRACE(fails ? "find_changed fails" : "find_changed answers");
     ScratchDir dir;
-    std::mt19937_64 rng(9);
-    std::vector<uint8_t> v(1024 * 1024);
-    testing::FillRandom(v, 0, v.size(), rng);
-    WriteAll(dir / "snap1", v);
-    WriteAll(dir / "dst", {});
-    auto r1 = SyncFiles(dir / "snap1", dir / "dst", dir / "state",
-                        [&](SenderOptions& s) { s.cache_dir = dir / "cache"; });
-    ASSERT_TRUE(r1.sender && r1.receiver);
-    testing::FillRandom(v, 5 * 65536, 4096, rng);
-    WriteAll(dir / "snap2", v);
+    std::vector<uint8_t> v = SyncedThenChanged(dir, 5 * 65536, 9);
     std::atomic<int> asked{0};
     auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
       s.cache_dir = dir / "cache";
