@@ -109,16 +109,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "drover-agent: pool_kind: %s\n", driver.error().message().c_str());
     return 2;
   }
-  options->facts.volumes = [d = *driver, pool]() -> drover::Result<nlohmann::json> {
-    auto volumes = d->ListVolumes(pool);
-    if (!volumes) return drover::Err(volumes.error());
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& v : *volumes) {
-      if (v.snapshot) continue;  // snapshots are the agent's business, not guests' disks
-      list.push_back({{"name", v.name}, {"size_bytes", v.size_bytes}, {"used_bytes", v.used_bytes}});
-    }
-    return list;
-  };
   auto keys = options->key;
   std::string state_dir = options->state_dir;
   std::error_code ec;
@@ -140,6 +130,7 @@ int main(int argc, char** argv) {
   }
   drover::agent::GuestService guests({hypervisor->get(), *driver, pool, state_dir});
   options->facts.guests = [&guests] { return guests.GuestFacts(); };
+  options->facts.volumes = [&guests] { return guests.VolumeFacts(); };
   // Declared before the agent, which keeps a pointer; the endpoint stops first.
   drover::metrics::MetricsRegistry metrics;
   std::unique_ptr<drover::metrics::MetricsServer> metrics_server;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "agent/daemon/change_bases.h"
 #include "agent/sync/hash_cache.h"
@@ -169,6 +170,25 @@ Result<nlohmann::json> GuestService::GuestFacts() {
   return list;
 }
 
+Result<nlohmann::json> GuestService::VolumeFacts() {
+  ASSIGN_OR_RETURN(auto volumes, config_.storage->ListVolumes(config_.pool));
+  ASSIGN_OR_RETURN(nlohmann::json guests, GuestFacts());
+  std::set<std::string> in_use;
+  for (const auto& g : guests) {
+    for (const auto& v : g["volumes"]) in_use.insert(v.get<std::string>());
+  }
+  std::set<std::string> retired = retired_.Names();
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& v : volumes) {
+    if (v.snapshot) continue;  // snapshots are the agent's business, not guests' disks
+    nlohmann::json entry = {
+        {"name", v.name}, {"size_bytes", v.size_bytes}, {"used_bytes", v.used_bytes}};
+    if (retired.count(v.name) && !in_use.count(v.name)) entry["retired"] = true;
+    list.push_back(std::move(entry));
+  }
+  return list;
+}
+
 Result<nlohmann::json> GuestService::Define(Body b) {
   ASSIGN_OR_RETURN(hv::GuestSpec spec, ToLocal(b.value("spec", nlohmann::json::object())));
   RETURN_IF_ERROR(config_.hv->Define(spec));
@@ -226,20 +246,7 @@ Result<nlohmann::json> GuestService::Retire(Body b) {
   bool found = false;
   for (const auto& v : volumes) found = found || (!v.snapshot && v.name == volume);
   if (!found) return Err(NotFound("volume " + volume + " is not in pool " + config_.pool));
-  nlohmann::json record = {
-      {"volume", volume},
-      {"reason", b.value("reason", "")},
-      {"retired_at", std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()}};
-  {
-    std::lock_guard lock(retire_mu_);
-    std::ofstream out(config_.state_dir + "/retired-volumes.jsonl", std::ios::app);
-    out << record.dump() << "\n";
-    if (!out.flush()) {
-      return Err(IoError("cannot write " + config_.state_dir + "/retired-volumes.jsonl"));
-    }
-  }
+  ASSIGN_OR_RETURN(nlohmann::json record, retired_.Record(volume, b.value("reason", "")));
   // A retired volume is not sent again: its bases only take room.
   RETURN_IF_ERROR(DropBases(volume));
   return record;

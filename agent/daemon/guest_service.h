@@ -44,6 +44,7 @@
 
 #include "agent/daemon/agent.h"
 #include "agent/daemon/pause_watchdog.h"
+#include "agent/daemon/retired_volumes.h"
 #include "agent/hypervisor/hypervisor.h"
 #include "agent/storage/storage_driver.h"
 #include "common/status.h"
@@ -61,7 +62,7 @@ struct GuestServiceConfig {
 class GuestService {
  public:
   explicit GuestService(GuestServiceConfig config)
-      : config_(std::move(config)), watchdog_(config_.hv) {}
+      : config_(std::move(config)), watchdog_(config_.hv), retired_(config_.state_dir) {}
 
   // Adds every handler above to `agent`, and arms the pause watchdog again
   // for guests that migrate out since before this agent started.
@@ -69,6 +70,9 @@ class GuestService {
 
   // facts.guests: [{name, state, vcpus, memory_mib, volumes}].
   Result<nlohmann::json> GuestFacts();
+  // facts.volumes: [{name, size_bytes, used_bytes, retired?}], snapshots left
+  // out; "retired": true for a kept copy no guest here uses (retired_volumes.h).
+  Result<nlohmann::json> VolumeFacts();
 
  private:
   using Body = const nlohmann::json&;
@@ -93,7 +97,7 @@ class GuestService {
 
   GuestServiceConfig config_;
   PauseWatchdog watchdog_;
-  std::mutex retire_mu_;
+  RetiredVolumes retired_;
 };
 
 nlohmann::json StatusToJson(const hv::MigrationStatus& s);

@@ -18,34 +18,57 @@ Result<std::optional<GuestOnHost>> FindGuest(daemon::AgentClient& agents, const 
   return std::optional<GuestOnHost>(std::move(out));
 }
 
-Result<std::vector<std::string>> HostVolumes(daemon::AgentClient& agents, const std::string& host) {
+Result<std::vector<VolumeOnHost>> HostVolumes(daemon::AgentClient& agents,
+                                              const std::string& host) {
   ASSIGN_OR_RETURN(nlohmann::json facts,
                    agents.Call(host, "agent.facts", nlohmann::json::object(), kAgentCallTimeout));
   const nlohmann::json& f = facts.contains("facts") ? facts["facts"] : facts;
   nlohmann::json pool = f.value("pool", nlohmann::json::object());
-  std::vector<std::string> names;
+  std::vector<VolumeOnHost> out;
   for (const auto& v : pool.value("volumes", f.value("volumes", nlohmann::json::array()))) {
-    names.push_back(v.value("name", ""));
+    if (!v.is_object() || !v.contains("name") || !v["name"].is_string()) {
+      return Err(InvalidArgument("host " + host + " listed a volume without a name: " + v.dump()));
+    }
+    const auto retired = v.find("retired");
+    out.push_back({v["name"].get<std::string>(),
+                   retired != v.end() && retired->is_boolean() && retired->get<bool>()});
   }
-  return names;
+  return out;
 }
 
-Status RequireAbsent(daemon::AgentClient& agents, const std::string& host,
-                     const std::vector<std::string>& volumes) {
+namespace {
+
+const VolumeOnHost* Find(const std::vector<VolumeOnHost>& list, const std::string& name) {
+  auto it = std::find_if(list.begin(), list.end(),
+                         [&](const VolumeOnHost& v) { return v.name == name; });
+  return it == list.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> RequireAbsentOrRetired(daemon::AgentClient& agents,
+                                                        const std::string& host,
+                                                        const std::vector<std::string>& volumes) {
   ASSIGN_OR_RETURN(auto existing, HostVolumes(agents, host));
+  std::vector<std::string> retired;
   for (const auto& v : volumes) {
-    if (std::find(existing.begin(), existing.end(), v) != existing.end()) {
-      return AlreadyExists("volume " + v + " already exists on " + host);
+    const VolumeOnHost* there = Find(existing, v);
+    if (!there) continue;
+    if (!there->retired) {
+      return Err(AlreadyExists("volume " + v + " already exists on " + host +
+                               " and is not a retired copy (a guest there uses it, or drover "
+                               "did not retire it)"));
     }
+    retired.push_back(v);
   }
-  return Status::Ok();
+  return retired;
 }
 
 Status RemoveVolumes(daemon::AgentClient& agents, const std::string& host,
                      const std::vector<std::string>& volumes) {
   ASSIGN_OR_RETURN(auto existing, HostVolumes(agents, host));
   for (const auto& v : volumes) {
-    if (std::find(existing.begin(), existing.end(), v) == existing.end()) continue;
+    if (!Find(existing, v)) continue;
     auto r = agents.Call(host, "agent.volume.remove", {{"volume", v}}, kAgentCallTimeout);
     if (!r) return r.error().WithContext("removing " + host + ":" + v);
   }

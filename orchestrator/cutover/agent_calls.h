@@ -27,12 +27,24 @@ struct GuestOnHost {
 Result<std::optional<GuestOnHost>> FindGuest(daemon::AgentClient& agents, const std::string& host,
                                              const std::string& guest);
 
-// The names of the volumes `host` has now.
-Result<std::vector<std::string>> HostVolumes(daemon::AgentClient& agents, const std::string& host);
+struct VolumeOnHost {
+  std::string name;
+  bool retired = false;  // a kept copy of a guest that moved away; no guest here uses it
+};
 
-// AlreadyExists naming the first of `volumes` that `host` already has.
-Status RequireAbsent(daemon::AgentClient& agents, const std::string& host,
-                     const std::vector<std::string>& volumes);
+// The volumes `host` has now.
+Result<std::vector<VolumeOnHost>> HostVolumes(daemon::AgentClient& agents,
+                                              const std::string& host);
+
+// Checks that `volumes` may be written on `host`: each is absent, or a
+// retired copy there (a guest coming back to a host that kept its old disk:
+// the sync updates that copy in place and sends only what differs). Returns
+// the retired ones; AlreadyExists naming the first volume `host` has and
+// does not hold retired (a disk of some guest there, or a volume drover did
+// not retire).
+Result<std::vector<std::string>> RequireAbsentOrRetired(daemon::AgentClient& agents,
+                                                        const std::string& host,
+                                                        const std::vector<std::string>& volumes);
 
 // Removes those of `volumes` that exist on `host` (never a disk of a
 // defined guest: the agent refuses that).

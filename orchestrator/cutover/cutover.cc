@@ -152,8 +152,9 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   if (g.state != "running") {
     return Err(InvalidArgument("guest " + m.guest + " is " + g.state + ", not running"));
   }
-  RETURN_IF_ERROR(RequireAbsent(agents, m.to, g.volumes));
+  ASSIGN_OR_RETURN(auto reused, RequireAbsentOrRetired(agents, m.to, g.volumes));
   json result = {{"guest", m.guest}, {"from", m.from}, {"to", m.to}, {"rounds", json::array()}};
+  if (!reused.empty()) result["updated_retired_volumes"] = reused;
   std::vector<std::string> created;    // destination volumes this job made
   std::vector<FinalSend> final_sends;  // bound on the destination, maybe started
   bool continued = false;
@@ -305,7 +306,7 @@ Result<json> RunClone(const CloneRequest& c, daemon::AgentClient& agents, daemon
   ASSIGN_OR_RETURN(GuestOnHost g, GetGuest(agents, c.from, c.guest));
   std::vector<std::string> dst;
   for (const auto& v : g.volumes) dst.push_back(CloneVolumeName(v, c.guest, c.new_name));
-  RETURN_IF_ERROR(RequireAbsent(agents, c.to, dst));
+  ASSIGN_OR_RETURN(auto reused, RequireAbsentOrRetired(agents, c.to, dst));
   auto exists = agents.Call(c.to, "agent.guest.get", {{"name", c.new_name}}, kAgentCallTimeout);
   if (exists) return Err(AlreadyExists("guest " + c.new_name + " already exists on " + c.to));
   auto discard = [&](const Status& s) -> Result<json> {
@@ -322,9 +323,11 @@ Result<json> RunClone(const CloneRequest& c, daemon::AgentClient& agents, daemon
                           {{"spec", g.spec}, {"new_name", c.new_name}, {"volumes", dst}},
                           kAgentCallTimeout);
   if (!made) return discard(made.error());
-  return json{{"guest", c.guest},      {"from", c.from},          {"to", c.to},
+  json result{{"guest", c.guest},      {"from", c.from},          {"to", c.to},
               {"name", c.new_name},    {"macs", (*made)["macs"]}, {"volumes", dst},
               {"round", r->ToJson(0)}, {"total_s", Seconds(t0)}};
+  if (!reused.empty()) result["updated_retired_volumes"] = reused;
+  return result;
 }
 
 }  // namespace drover::cutover

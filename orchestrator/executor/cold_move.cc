@@ -10,7 +10,7 @@ using cutover::FindGuest;
 using cutover::GuestOnHost;
 using cutover::kAgentCallTimeout;
 using cutover::RemoveVolumes;
-using cutover::RequireAbsent;
+using cutover::RequireAbsentOrRetired;
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -28,7 +28,7 @@ Result<nlohmann::json> RunColdMove(const ColdMoveRequest& m, daemon::AgentClient
   if (!found) return Err(NotFound("guest " + m.guest + " is not on " + m.from));
   const GuestOnHost g = *found;
   if (g.volumes.empty()) return Err(InvalidArgument("guest " + m.guest + " has no disks"));
-  RETURN_IF_ERROR(RequireAbsent(agents, m.to, g.volumes));
+  ASSIGN_OR_RETURN(auto reused, RequireAbsentOrRetired(agents, m.to, g.volumes));
   bool was_running = g.state == "running";
   nlohmann::json name = {{"name", m.guest}};
   bool copied = false, defined = false;
@@ -95,6 +95,7 @@ Result<nlohmann::json> RunColdMove(const ColdMoveRequest& m, daemon::AgentClient
                            {"retired_volumes", nlohmann::json::array()},
                            {"warnings", nlohmann::json::array()}};
   if (was_running) result["downtime_ms"] = static_cast<uint64_t>(downtime_ms + 0.5);
+  if (!reused.empty()) result["updated_retired_volumes"] = reused;
   auto u = agents.Call(m.from, "agent.guest.undefine", name, kAgentCallTimeout);
   if (!u) result["warnings"].push_back("undefine on " + m.from + ": " + u.error().ToString());
   for (const auto& v : g.volumes) {

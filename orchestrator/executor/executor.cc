@@ -156,6 +156,10 @@ Result<json> Executor::Start(const std::string& id, const json& plan_doc, bool r
     std::lock_guard lock(mu_);
     Reap();
     if (active_.count(id)) return Err(AlreadyExists("run " + id + " is running"));
+    // Before the answer goes out: whoever asks next must not read the state
+    // the run had before (a `drover resume` that follows the run would take
+    // the old "failed" for the new end).
+    if (resuming) RETURN_IF_ERROR(journal_->SetRunState(id, "running"));
     active_[id] = std::move(run);
     raw->thread = std::thread([this, raw, resuming] {
       Drive(raw, resuming);

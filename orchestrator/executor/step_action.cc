@@ -10,7 +10,6 @@ using cutover::FindGuest;
 using cutover::GuestOnHost;
 using cutover::kAgentCallTimeout;
 using cutover::RemoveVolumes;
-using cutover::RequireAbsent;
 namespace {
 
 using nlohmann::json;

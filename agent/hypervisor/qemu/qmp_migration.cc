@@ -52,7 +52,11 @@ MigrationStatus StatusFromQueryMigrate(const nlohmann::json& reply) {
 
 MigrationStatus SourceStatusFromQueryMigrate(const nlohmann::json& reply) {
   MigrationStatus st = StatusFromQueryMigrate(reply);
-  if (st.phase == MigrationPhase::kCompleted && st.total_ms == 0) {
+  // Only a reply that carries total-time is the source's own: a guest that
+  // arrived by migration and has not left since answers with its incoming
+  // migration's "completed", which has no times and is final.
+  if (st.phase == MigrationPhase::kCompleted && st.total_ms == 0 && reply.is_object() &&
+      reply.contains("total-time")) {
     st.phase = MigrationPhase::kCompleting;
   }
   return st;

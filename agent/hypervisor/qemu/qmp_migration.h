@@ -23,7 +23,9 @@ MigrationStatus StatusFromQueryMigrate(const nlohmann::json& reply);
 // migration_iteration_finish). A reply from between the two says "completed"
 // with a total-time of 0: that is kCompleting, or callers would take a
 // downtime of 0 and a source still in finish-migrate for the final figures.
-// (A receiving QEMU never reports total-time; use StatusFromQueryMigrate.)
+// A reply without total-time is not the source's: a guest that came in by
+// migration and never left reports its incoming "completed", which is final
+// (taking it for kCompleting would refuse every migration out of it).
 MigrationStatus SourceStatusFromQueryMigrate(const nlohmann::json& reply);
 
 // query-status "status" → GuestState.

@@ -116,8 +116,12 @@ TEST(QmpMigration, SourceCompletedWithoutFiguresIsStillCompleting) {
   EXPECT_EQ(SourceStatusFromQueryMigrate({{"status", "pre-switchover"}}).phase,
             MigrationPhase::kPreSwitchover);
   EXPECT_EQ(SourceStatusFromQueryMigrate({{"status", "failed"}}).phase, MigrationPhase::kFailed);
-  // The receiving side reports no total-time at all: its "completed" is final.
+  // The receiving side reports no total-time at all: its "completed" is final,
+  // also when asked as a source (a guest that arrived by migration, before it
+  // leaves again).
   EXPECT_EQ(StatusFromQueryMigrate({{"status", "completed"}}).phase, MigrationPhase::kCompleted);
+  EXPECT_EQ(SourceStatusFromQueryMigrate({{"status", "completed"}}).phase,
+            MigrationPhase::kCompleted);
 }
 
 TEST(QmpMigration, RunStatesAndIncomingPort) {
