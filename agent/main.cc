@@ -1,9 +1,8 @@
 // drover-agent: one per host. Connects to the orchestrator, reports the host,
 // and carries out what the orchestrator asks.
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <filesystem>
-
-#include <CLI/CLI.hpp>
 
 #include "agent/daemon/agent.h"
 #include "agent/daemon/agent_config.h"
@@ -69,7 +68,8 @@ int main(int argc, char** argv) {
     if (n == "--orchestrator-key") config.orchestrator_key = flags.orchestrator_key;
     if (n == "--key") config.key = flags.key;
     if (n == "--heartbeat-ms") config.heartbeat_ms = flags.heartbeat_ms;
-    if (n == "--orchestrator-timeout-ms") config.orchestrator_timeout_ms = flags.orchestrator_timeout_ms;
+    if (n == "--orchestrator-timeout-ms")
+      config.orchestrator_timeout_ms = flags.orchestrator_timeout_ms;
     if (n == "--pool-kind") config.pool_kind = flags.pool_kind;
     if (n == "--pool-path") config.pool_path = flags.pool_path;
     if (n == "--hypervisor") config.hypervisor = flags.hypervisor;
@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (ec) {
-    std::fprintf(stderr, "drover-agent: state_dir %s: %s\n", state_dir.c_str(), ec.message().c_str());
+    std::fprintf(stderr, "drover-agent: state_dir %s: %s\n", state_dir.c_str(),
+                 ec.message().c_str());
     return 2;
   }
   // The hypervisor driver: guests whose disks are volumes of the pool.
@@ -124,8 +125,7 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(hv_options.run_root, ec);
   auto hypervisor = drover::hv::OpenHypervisor(config.hypervisor, hv_options);
   if (!hypervisor) {
-    std::fprintf(stderr, "drover-agent: hypervisor: %s\n",
-                 hypervisor.error().ToString().c_str());
+    std::fprintf(stderr, "drover-agent: hypervisor: %s\n", hypervisor.error().ToString().c_str());
     return 2;
   }
   drover::agent::GuestService guests({hypervisor->get(), *driver, pool, state_dir});
@@ -135,8 +135,8 @@ int main(int argc, char** argv) {
   drover::metrics::MetricsRegistry metrics;
   std::unique_ptr<drover::metrics::MetricsServer> metrics_server;
   if (!config.metrics_address.empty()) {
-    auto started = drover::metrics::MetricsServer::Start(
-        {.address = config.metrics_address}, [&metrics] { return metrics.Render(); });
+    auto started = drover::metrics::MetricsServer::Start({.address = config.metrics_address},
+                                                         [&metrics] { return metrics.Render(); });
     if (!started) {
       std::fprintf(stderr, "drover-agent: metrics_address: %s\n",
                    started.error().ToString().c_str());
@@ -149,9 +149,10 @@ int main(int argc, char** argv) {
   options->metrics = &metrics;
   drover::agent::Agent agent(std::move(*options));
   guests.Register(agent);
-  drover::agent::TransferService transfers(
-      {*driver, pool, keys, "127.0.0.1", state_dir},
-      [&agent](const std::string& type, nlohmann::json body) { agent.Post(type, std::move(body)); });
+  drover::agent::TransferService transfers({*driver, pool, keys, "127.0.0.1", state_dir},
+                                           [&agent](const std::string& type, nlohmann::json body) {
+                                             agent.Post(type, std::move(body));
+                                           });
   agent.Handle("agent.sync.receive", [&](const auto& m) { return transfers.Receive(m); });
   agent.Handle("agent.sync.send", [&](const auto& m) { return transfers.Send(m); });
   agent.Handle("agent.sync.cancel", [&](const auto& m) { return transfers.Cancel(m); });

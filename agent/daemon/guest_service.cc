@@ -52,8 +52,10 @@ void GuestService::RearmWatchdogs() {
     auto st = config_.hv->QueryMigrationOut(g.name);
     if (st && (st->phase == hv::MigrationPhase::kActive ||
                st->phase == hv::MigrationPhase::kPreSwitchover)) {
-      spdlog::warn("guest {} is migrating out since before this agent started: "
-                   "its pause watchdog is armed again ({} ms)", g.name, kDefaultPauseDeadlineMs);
+      spdlog::warn(
+          "guest {} is migrating out since before this agent started: "
+          "its pause watchdog is armed again ({} ms)",
+          g.name, kDefaultPauseDeadlineMs);
       watchdog_.Arm(g.name, milliseconds(kDefaultPauseDeadlineMs));
     }
   }
@@ -227,8 +229,7 @@ Result<nlohmann::json> GuestService::Clone(Body b) {
 }
 
 Status GuestService::DropBases(const std::string& volume) {
-  ASSIGN_OR_RETURN(std::vector<std::string> snapshots,
-                   ChangeBases(config_.state_dir).Drop(volume));
+  ASSIGN_OR_RETURN(std::vector<std::string> snapshots, ChangeBases(config_.state_dir).Drop(volume));
   sync::HashCache cache(config_.state_dir.empty() ? "" : config_.state_dir + "/hash-cache");
   for (const auto& snapshot : snapshots) {
     if (auto path = config_.storage->Path(config_.pool, snapshot)) cache.Remove(*path);
@@ -288,12 +289,12 @@ Result<nlohmann::json> GuestService::StartOut(Body b) {
   params.downtime_limit_ms = b.value("downtime_limit_ms", params.downtime_limit_ms);
   // A repeat of a start already under way is success (idempotent).
   auto q = config_.hv->QueryMigrationOut(name);
-  if (q && (q->phase == hv::MigrationPhase::kActive ||
-            q->phase == hv::MigrationPhase::kPreSwitchover)) {
+  if (q &&
+      (q->phase == hv::MigrationPhase::kActive || q->phase == hv::MigrationPhase::kPreSwitchover)) {
     return StatusToJson(*q);
   }
-  auto deadline = milliseconds(std::clamp<int64_t>(
-      b.value("pause_deadline_ms", kDefaultPauseDeadlineMs), 100, 600000));
+  auto deadline = milliseconds(
+      std::clamp<int64_t>(b.value("pause_deadline_ms", kDefaultPauseDeadlineMs), 100, 600000));
   RETURN_IF_ERROR(config_.hv->StartMigrationOut(name, target, params));
   watchdog_.Arm(name, deadline);
   ASSIGN_OR_RETURN(hv::MigrationStatus s, config_.hv->QueryMigrationOut(name));

@@ -38,9 +38,8 @@
 #pragma once
 
 #include <mutex>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "agent/daemon/agent.h"
 #include "agent/daemon/pause_watchdog.h"
@@ -53,8 +52,8 @@
 namespace drover::agent {
 
 struct GuestServiceConfig {
-  hv::Hypervisor* hv = nullptr;                   // not owned
-  storage::StorageDriver* storage = nullptr;      // not owned
+  hv::Hypervisor* hv = nullptr;               // not owned
+  storage::StorageDriver* storage = nullptr;  // not owned
   std::string pool;
   std::string state_dir;  // retired-volumes.jsonl lives here
 };

@@ -12,12 +12,11 @@ RetiredVolumes::RetiredVolumes(std::string state_dir)
 
 Result<nlohmann::json> RetiredVolumes::Record(const std::string& volume,
                                               const std::string& reason) {
-  nlohmann::json record = {
-      {"volume", volume},
-      {"reason", reason},
-      {"retired_at", std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()}};
+  nlohmann::json record = {{"volume", volume},
+                           {"reason", reason},
+                           {"retired_at", std::chrono::duration_cast<std::chrono::seconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count()}};
   std::lock_guard lock(mu_);
   std::ofstream out(path_, std::ios::app);
   out << record.dump() << "\n";

@@ -39,8 +39,8 @@ Result<std::vector<VolumeOnHost>> HostVolumes(daemon::AgentClient& agents,
 namespace {
 
 const VolumeOnHost* Find(const std::vector<VolumeOnHost>& list, const std::string& name) {
-  auto it = std::find_if(list.begin(), list.end(),
-                         [&](const VolumeOnHost& v) { return v.name == name; });
+  auto it =
+      std::find_if(list.begin(), list.end(), [&](const VolumeOnHost& v) { return v.name == name; });
   return it == list.end() ? nullptr : &*it;
 }
 

@@ -33,8 +33,7 @@ struct VolumeOnHost {
 };
 
 // The volumes `host` has now.
-Result<std::vector<VolumeOnHost>> HostVolumes(daemon::AgentClient& agents,
-                                              const std::string& host);
+Result<std::vector<VolumeOnHost>> HostVolumes(daemon::AgentClient& agents, const std::string& host);
 
 // Checks that `volumes` may be written on `host`: each is absent, or a
 // retired copy there (a guest coming back to a host that kept its old disk:

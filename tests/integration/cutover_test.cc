@@ -15,10 +15,9 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "agent/hypervisor/qemu/qemu_hypervisor.h"
 #include "tests/agent/hypervisor/test_guest.h"
@@ -61,8 +60,8 @@ class CutoverTest : public ::testing::Test {
     }
     c_.StartOrchestrator();
     for (const char* h : {"h1", "h2"}) StartAgent(h);
-    ASSERT_TRUE(WaitFor([&] { return c_.HostState("h1") == "online" &&
-                                     c_.HostState("h2") == "online"; }, 10s))
+    ASSERT_TRUE(WaitFor(
+        [&] { return c_.HostState("h1") == "online" && c_.HostState("h2") == "online"; }, 10s))
         << c_.Log("h1") << c_.Log("orchestrator");
     // The guest is started by a driver of this process on h1's run root and
     // pool, then left to the agent, which adopts it (as after a restart).
@@ -97,8 +96,7 @@ class CutoverTest : public ::testing::Test {
 
   void StartAgent(const std::string& h) {
     fs::create_directories(scratch_.path() + "/" + h);
-    c_.StartAgent(h, {"--run-root",
-                      scratch_.path() + "/" + h, "--heartbeat-ms", "500"});
+    c_.StartAgent(h, {"--run-root", scratch_.path() + "/" + h, "--heartbeat-ms", "500"});
   }
   std::unique_ptr<hv::QemuHypervisor> OpenDriver(const std::string& h) {
     hv::QemuOptions o;
@@ -202,11 +200,11 @@ TEST_F(CutoverWritingTest, RunningGuestMigratesWhileWritingAndKeepsCounting) {
 }
 
 TEST_F(CutoverTest, DestinationAgentKilledDuringPreCopyLeavesTheGuestOnTheSource) {
-  pid_t cli = StartProcess({c_.drover(), "--state", c_.dir() + "/state.db", "--connect",
-                            c_.endpoint(), "--orchestrator-key", c_.dir() + "/orchestrator.pub",
-                            "--key", c_.dir() + "/operator.key", "migrate", "vm1", "--to", "h2",
-                            "--max-rounds", "50", "--downtime-ms", "1"},
-                           c_.dir() + "/migrate.log");
+  pid_t cli = StartProcess(
+      {c_.drover(), "--state", c_.dir() + "/state.db", "--connect", c_.endpoint(),
+       "--orchestrator-key", c_.dir() + "/orchestrator.pub", "--key", c_.dir() + "/operator.key",
+       "migrate", "vm1", "--to", "h2", "--max-rounds", "50", "--downtime-ms", "1"},
+      c_.dir() + "/migrate.log");
   // Once the destination volume exists the pre-copy is under way.
   ASSERT_TRUE(WaitFor([&] { return fs::exists(Pool("h2") + "/vm1-disk"); }, 30s));
   c_.StopAgent("h2", 9);
@@ -231,11 +229,11 @@ TEST_F(CutoverTest, DestinationAgentKilledDuringPreCopyLeavesTheGuestOnTheSource
 TEST_F(CutoverTest, AnAbortedMigrationLeavesTheGuestOnTheSource) {
   // A 1 ms budget keeps the job in pre-copy for its 50 rounds; SIGINT to the
   // CLI cancels the job, which rolls back and discards the destination copy.
-  pid_t cli = StartProcess({c_.drover(), "--state", c_.dir() + "/state.db", "--connect",
-                            c_.endpoint(), "--orchestrator-key", c_.dir() + "/orchestrator.pub",
-                            "--key", c_.dir() + "/operator.key", "migrate", "vm1", "--to", "h2",
-                            "--max-rounds", "50", "--downtime-ms", "1"},
-                           c_.dir() + "/migrate.log");
+  pid_t cli = StartProcess(
+      {c_.drover(), "--state", c_.dir() + "/state.db", "--connect", c_.endpoint(),
+       "--orchestrator-key", c_.dir() + "/orchestrator.pub", "--key", c_.dir() + "/operator.key",
+       "migrate", "vm1", "--to", "h2", "--max-rounds", "50", "--downtime-ms", "1"},
+      c_.dir() + "/migrate.log");
   ASSERT_TRUE(WaitFor([&] { return fs::exists(Pool("h2") + "/vm1-disk"); }, 30s));
   std::this_thread::sleep_for(1500ms);
   ::kill(cli, SIGINT);
@@ -309,8 +307,9 @@ TEST_F(CutoverAbortInPauseTest, AnAbortInsideThePauseResumesTheGuestOnTheSource)
                             // the pause regardless, which is where this test aborts.
                             "--downtime-ms", "300", "--policy", "proceed"},
                            c_.dir() + "/migrate.log");
-  ASSERT_TRUE(WaitFor([&] { return Slurp(c_.dir() + "/migrate.log").find("final round") !=
-                                   std::string::npos; }, 120s))
+  ASSERT_TRUE(WaitFor(
+      [&] { return Slurp(c_.dir() + "/migrate.log").find("final round") != std::string::npos; },
+      120s))
       << Slurp(c_.dir() + "/migrate.log") << c_.Log("orchestrator");
   // Paused: the source's serial log stands still.
   auto paused_at = LastCounter(Serial("h1", "vm1"));
@@ -347,8 +346,9 @@ TEST_F(CutoverAbortInPauseTest, AnOrchestratorDeadInThePauseLeavesTheGuestRunnin
                             // the pause regardless, which is where this test aborts.
                             "--downtime-ms", "300", "--policy", "proceed"},
                            c_.dir() + "/migrate.log");
-  ASSERT_TRUE(WaitFor([&] { return Slurp(c_.dir() + "/migrate.log").find("final round") !=
-                                   std::string::npos; }, 120s))
+  ASSERT_TRUE(WaitFor(
+      [&] { return Slurp(c_.dir() + "/migrate.log").find("final round") != std::string::npos; },
+      120s))
       << Slurp(c_.dir() + "/migrate.log") << c_.Log("orchestrator");
   // The orchestrator dies with the guest paused; nobody sends continue_out.
   c_.StopOrchestrator(SIGKILL);
@@ -371,8 +371,9 @@ TEST_F(CutoverAbortInPauseTest, ASourceAgentRestartedInThePauseWatchesTheGuestAg
                             // the pause regardless, which is where this test aborts.
                             "--downtime-ms", "300", "--policy", "proceed"},
                            c_.dir() + "/migrate.log");
-  ASSERT_TRUE(WaitFor([&] { return Slurp(c_.dir() + "/migrate.log").find("final round") !=
-                                   std::string::npos; }, 120s))
+  ASSERT_TRUE(WaitFor(
+      [&] { return Slurp(c_.dir() + "/migrate.log").find("final round") != std::string::npos; },
+      120s))
       << Slurp(c_.dir() + "/migrate.log") << c_.Log("orchestrator");
   // Both the orchestrator and the source agent die in the pause; the agent
   // comes back (its guests survive it) and must watch the paused guest again.
@@ -392,8 +393,8 @@ TEST_F(CutoverAbortInPauseTest, ASourceAgentRestartedInThePauseWatchesTheGuestAg
 TEST_F(CutoverTest, AGuestThatDoesNotConvergeIsReportedAndStaysOnTheSource) {
   // A 1 ms budget carries a few hundred bytes of disk: the writing guest never fits.
   auto t0 = std::chrono::steady_clock::now();
-  CliResult r = c_.Drover({"migrate", "vm1", "--to", "h2", "--downtime-ms", "1",
-                           "--max-rounds", "2"});
+  CliResult r =
+      c_.Drover({"migrate", "vm1", "--to", "h2", "--downtime-ms", "1", "--max-rounds", "2"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("does not converge"), std::string::npos) << r.out << r.err;
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 60s) << "bounded by the round limit";

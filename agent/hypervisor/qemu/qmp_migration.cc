@@ -64,16 +64,11 @@ MigrationStatus SourceStatusFromQueryMigrate(const nlohmann::json& reply) {
 
 GuestState StateFromRunState(const std::string& status) {
   static const std::map<std::string, GuestState> kStates = {
-      {"running", GuestState::kRunning},
-      {"paused", GuestState::kPaused},
-      {"prelaunch", GuestState::kPaused},
-      {"finish-migrate", GuestState::kPaused},
-      {"suspended", GuestState::kPaused},
-      {"inmigrate", GuestState::kIncoming},
-      {"postmigrate", GuestState::kMigrated},
-      {"internal-error", GuestState::kCrashed},
-      {"io-error", GuestState::kCrashed},
-      {"guest-panicked", GuestState::kCrashed},
+      {"running", GuestState::kRunning},      {"paused", GuestState::kPaused},
+      {"prelaunch", GuestState::kPaused},     {"finish-migrate", GuestState::kPaused},
+      {"suspended", GuestState::kPaused},     {"inmigrate", GuestState::kIncoming},
+      {"postmigrate", GuestState::kMigrated}, {"internal-error", GuestState::kCrashed},
+      {"io-error", GuestState::kCrashed},     {"guest-panicked", GuestState::kCrashed},
       {"shutdown", GuestState::kShutoff},
   };
   auto it = kStates.find(status);

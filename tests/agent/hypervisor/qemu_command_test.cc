@@ -1,10 +1,11 @@
 // QEMU argument vectors, QMP migration vocabulary and guest specs: pure code.
+#include "agent/hypervisor/qemu/qemu_command.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "agent/hypervisor/guest_spec.h"
-#include "agent/hypervisor/qemu/qemu_command.h"
 #include "agent/hypervisor/qemu/qmp_migration.h"
 
 namespace drover::hv {
@@ -38,10 +39,9 @@ TEST(QemuCommand, BuildsDaemonWithQmpSerialAndDisks) {
   EXPECT_TRUE(Has(*argv, "-smp", "2"));
   EXPECT_TRUE(Has(*argv, "-m", "256"));
   EXPECT_TRUE(Has(*argv, "-pidfile", "/run/drover/web1/qemu.pid"));
-  EXPECT_TRUE(Has(*argv, "-chardev",
-                  "socket,id=qmp,path=/run/drover/web1/qmp.sock,server=on,wait=off"));
-  EXPECT_TRUE(Has(*argv, "-drive",
-                  "file=/pool/web1.img,format=raw,if=none,id=disk0,cache=none"));
+  EXPECT_TRUE(
+      Has(*argv, "-chardev", "socket,id=qmp,path=/run/drover/web1/qmp.sock,server=on,wait=off"));
+  EXPECT_TRUE(Has(*argv, "-drive", "file=/pool/web1.img,format=raw,if=none,id=disk0,cache=none"));
   EXPECT_TRUE(Has(*argv, "-append", "console=ttyS0"));
   EXPECT_NE(std::find(argv->begin(), argv->end(), "-daemonize"), argv->end());
   EXPECT_EQ(std::find(argv->begin(), argv->end(), "-incoming"), argv->end());
@@ -62,8 +62,8 @@ TEST(QemuCommand, NicGetsDerivedMacAndAccelIsConfigurable) {
   auto argv = BuildQemuArgv(config, s, RunDir("/r", "web1"), QemuStartMode::kRun);
   ASSERT_TRUE(argv.has_value());
   EXPECT_TRUE(Has(*argv, "-accel", "kvm"));
-  EXPECT_TRUE(Has(*argv, "-device",
-                  "virtio-net-pci,netdev=net0,mac=" + DerivedMac("web1/0", "52:54:00")));
+  EXPECT_TRUE(
+      Has(*argv, "-device", "virtio-net-pci,netdev=net0,mac=" + DerivedMac("web1/0", "52:54:00")));
 }
 
 TEST(QemuCommand, RefusesWhatQemuWouldMisparse) {
@@ -131,9 +131,10 @@ TEST(QmpMigration, RunStatesAndIncomingPort) {
   EXPECT_EQ(StateFromRunState("postmigrate"), GuestState::kMigrated);
   EXPECT_EQ(StateFromRunState("guest-panicked"), GuestState::kCrashed);
   EXPECT_EQ(StateFromRunState("martian"), GuestState::kUnknown);
-  EXPECT_EQ(IncomingPort(nlohmann::json::parse(
-                R"({"status": "setup", "socket-address": [{"type": "inet", "host": "127.0.0.1", "port": "41234"}]})")),
-            41234);
+  EXPECT_EQ(
+      IncomingPort(nlohmann::json::parse(
+          R"({"status": "setup", "socket-address": [{"type": "inet", "host": "127.0.0.1", "port": "41234"}]})")),
+      41234);
   EXPECT_EQ(IncomingPort({{"socket-address", {{{"port", "99999"}}}}}), 0);
   EXPECT_EQ(IncomingPort({{"status", "setup"}}), 0);
   auto caps = OutgoingCapabilities()["capabilities"];
@@ -151,7 +152,8 @@ TEST(GuestSpec, JsonRoundTripAndStrictParsing) {
   EXPECT_FALSE(GuestSpecFromJson(nlohmann::json::parse(R"({"name": "a", "vcpus": "two"})")));
   EXPECT_FALSE(GuestSpecFromJson(nlohmann::json::parse(R"({"name": "../etc"})")));
   EXPECT_FALSE(GuestSpecFromJson(nlohmann::json::parse(R"({"name": "a", "disks": [3]})")));
-  EXPECT_FALSE(GuestSpecFromJson(nlohmann::json::parse(R"({"name": "a", "nics": [{"mac": "zz"}]})")));
+  EXPECT_FALSE(
+      GuestSpecFromJson(nlohmann::json::parse(R"({"name": "a", "nics": [{"mac": "zz"}]})")));
   EXPECT_FALSE(GuestSpecFromJson(nlohmann::json::parse("[]")));
 }
 
