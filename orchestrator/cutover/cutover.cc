@@ -49,6 +49,10 @@ Result<Round> SyncRound(daemon::AgentClient& agents, daemon::JobContext& job,
                         const std::string& phase, int k) {
   Round r;
   auto start = Clock::now();
+  // The phase is journaled before the destination makes any volume: a
+  // recovery after a crash undoes (removes) copies only of steps that got
+  // this far, and must not leave one behind that blocks every retry.
+  job.Progress({{"phase", phase}, {"round", k}, {"bytes", 0}, {"seconds", 0.0}});
   for (size_t i = 0; i < src.size(); ++i) {
     daemon::SyncRequest req{from, src[i], to, dst[i], 0};
     auto progress = [&](const json& t) {

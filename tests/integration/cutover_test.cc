@@ -284,6 +284,8 @@ TEST_F(CutoverBackTest, AGuestMovedBackUpdatesItsRetiredCopyAndSendsOnlyWhatChan
   EXPECT_LT(full_sync_bytes, (kDiskMib << 20) / 4) << "the retired copy was not used";
   ASSERT_TRUE(WaitFor([&] { return GuestHost("vm1") == "h1"; }, 10s));
 
+  auto on_h1 = WaitForCounter(Serial("h1", "vm1"), 0, 30s);
+  ASSERT_TRUE(on_h1.has_value()) << on_h1.error().ToString();
   // Every write the guest reported is on h1's updated copy.
   ExpectDiskPassesChecker("h1");
 }
