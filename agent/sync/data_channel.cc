@@ -1,5 +1,7 @@
 #include "agent/sync/data_channel.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include <atomic>
@@ -87,10 +89,16 @@ struct DataServer::Impl {
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> refusals{0};
   std::thread zap_thread;
+  // Wakes the ZAP thread at once when the server closes: a session's end
+  // must not wait out a poll timeout.
+  int wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
   ~Impl() {
     stop = true;
+    uint64_t one = 1;
+    if (wake_fd >= 0) (void)!::write(wake_fd, &one, sizeof one);
     if (zap_thread.joinable()) zap_thread.join();
+    if (wake_fd >= 0) ::close(wake_fd);
     if (router) zmq_close(router);
     if (zap) zmq_close(zap);
     if (ctx) zmq_ctx_term(ctx);
@@ -99,8 +107,10 @@ struct DataServer::Impl {
   // ZAP (RFC 27): admit only the ticket's client key.
   void ServeZap() {
     while (!stop) {
-      auto ready = PollIn(zap, std::chrono::milliseconds(50));
-      if (!ready || !*ready) continue;
+      zmq_pollitem_t items[2] = {{zap, 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd, ZMQ_POLLIN, 0}};
+      // Without the eventfd (it failed to open) the timeout bounds the wait.
+      int n = zmq_poll(items, wake_fd >= 0 ? 2 : 1, 50);
+      if (n <= 0 || !(items[0].revents & ZMQ_POLLIN)) continue;
       auto frames = RecvFrames(zap, nullptr);
       if (!frames || frames->size() < 6) continue;
       auto& f = *frames;
@@ -167,7 +177,8 @@ Result<std::optional<Incoming>> DataServer::Receive(std::chrono::milliseconds ti
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    ASSIGN_OR_RETURN(bool ready, PollIn(impl_->router, std::max(left, std::chrono::milliseconds(0))));
+    ASSIGN_OR_RETURN(bool ready,
+                     PollIn(impl_->router, std::max(left, std::chrono::milliseconds(0))));
     if (!ready) return std::optional<Incoming>();
     std::string user;
     ASSIGN_OR_RETURN(auto frames, RecvFrames(impl_->router, &user));
@@ -225,8 +236,7 @@ Result<std::unique_ptr<DataClient>> DataClient::Connect(const std::string& endpo
   zmq_setsockopt(impl->dealer, ZMQ_CURVE_PUBLICKEY, own.public_z85.c_str(), 40);
   zmq_setsockopt(impl->dealer, ZMQ_CURVE_SECRETKEY, own.secret_z85.c_str(), 40);
   std::string mon = "inproc://drover-data-monitor";
-  if (zmq_socket_monitor(impl->dealer, mon.c_str(),
-                         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0) {
+  if (zmq_socket_monitor(impl->dealer, mon.c_str(), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0) {
     return Err(ZmqStatus("zmq monitor"));
   }
   impl->monitor = zmq_socket(impl->ctx, ZMQ_PAIR);
@@ -241,8 +251,7 @@ Result<std::unique_ptr<DataClient>> DataClient::Connect(const std::string& endpo
 }
 
 Result<std::optional<Incoming>> DataClient::Receive(std::chrono::milliseconds timeout) {
-  zmq_pollitem_t items[2] = {{impl_->dealer, 0, ZMQ_POLLIN, 0},
-                             {impl_->monitor, 0, ZMQ_POLLIN, 0}};
+  zmq_pollitem_t items[2] = {{impl_->dealer, 0, ZMQ_POLLIN, 0}, {impl_->monitor, 0, ZMQ_POLLIN, 0}};
   int n = zmq_poll(items, 2, static_cast<long>(timeout.count()));
   if (n < 0 && zmq_errno() != EINTR) return Err(ZmqStatus("zmq poll"));
   if (n > 0 && (items[1].revents & ZMQ_POLLIN)) {
