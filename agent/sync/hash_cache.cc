@@ -2,16 +2,21 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 
 #include "agent/sync/io.h"
 
 namespace drover::sync {
 namespace {
 
-constexpr char kMagic[8] = {'D', 'R', 'V', 'H', 'C', 'v', '2', '\n'};
+// v3: the checksum covers the header too, because entries are overwritten
+// in place (see Store).
+constexpr char kMagic[8] = {'D', 'R', 'V', 'H', 'C', 'v', '3', '\n'};
 
 void PutU64(std::vector<uint8_t>& out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
@@ -26,22 +31,49 @@ uint64_t GetU64(const uint8_t* p) {
 // Everything the entry must match, folded into one comparable header.
 std::vector<uint8_t> Header(const FileIdentity& id, const Layout& layout) {
   std::vector<uint8_t> h(kMagic, kMagic + sizeof kMagic);
-  for (uint64_t v : {id.dev, id.ino, id.size, static_cast<uint64_t>(id.mtime_ns),
-                     static_cast<uint64_t>(id.ctime_ns), HashString(id.tag),
-                     static_cast<uint64_t>(id.block_device), layout.size,
-                     static_cast<uint64_t>(layout.chunk_size),
-                     static_cast<uint64_t>(layout.block_size)}) {
+  for (uint64_t v :
+       {id.dev, id.ino, id.size, static_cast<uint64_t>(id.mtime_ns),
+        static_cast<uint64_t>(id.ctime_ns), HashString(id.tag),
+        static_cast<uint64_t>(id.block_device), layout.size,
+        static_cast<uint64_t>(layout.chunk_size), static_cast<uint64_t>(layout.block_size)}) {
     PutU64(h, v);
   }
   return h;
 }
 
-// One checksum over both lists, so that a torn entry is never used.
-Digest Checksum(const VolumeDigests& d) {
-  Digest both[2] = {HashDigestList(d.chunks), HashDigestList(d.blocks)};
-  return HashDigestList(both);
+// The entry's parts in file order: header, chunk digests, block digests
+// (the byte form of PackDigests), then the checksum of all three.
+struct Parts {
+  std::vector<uint8_t> header;
+  std::vector<uint8_t> packed;  // both lists, only where the memory form differs
+  std::span<const uint8_t> chunks, blocks;
+};
+
+Parts PartsOf(const FileIdentity& id, const Layout& layout, const VolumeDigests& d) {
+  Parts p;
+  p.header = Header(id, layout);
+  if constexpr (std::endian::native == std::endian::little) {
+    static_assert(sizeof(Digest) == 16);
+    p.chunks = {reinterpret_cast<const uint8_t*>(d.chunks.data()), d.chunks.size() * 16};
+    p.blocks = {reinterpret_cast<const uint8_t*>(d.blocks.data()), d.blocks.size() * 16};
+  } else {
+    p.packed.resize((d.chunks.size() + d.blocks.size()) * 16);
+    PackDigests(d.chunks, p.packed.data());
+    PackDigests(d.blocks, p.packed.data() + d.chunks.size() * 16);
+    p.chunks = std::span<const uint8_t>(p.packed).first(d.chunks.size() * 16);
+    p.blocks = std::span<const uint8_t>(p.packed).subspan(d.chunks.size() * 16);
+  }
+  return p;
 }
 
+Digest Checksum(std::initializer_list<std::span<const uint8_t>> parts) {
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_128bits_reset(state);
+  for (auto part : parts) XXH3_128bits_update(state, part.data(), part.size());
+  XXH128_hash_t h = XXH3_128bits_digest(state);
+  XXH3_freeState(state);
+  return Digest{h.low64, h.high64};
+}
 
 }  // namespace
 
@@ -81,20 +113,26 @@ Result<VolumeDigests> HashCache::Load(const std::string& volume_path, const File
       std::memcmp(raw.data(), header.data(), header.size()) != 0) {
     return Err(NotFound("hash cache entry for " + volume_path + " is stale"));
   }
-  const auto* p = reinterpret_cast<const uint8_t*>(raw.data()) + header.size();
+  const auto* bytes = reinterpret_cast<const uint8_t*>(raw.data());
+  const uint8_t* tail = bytes + raw.size() - 16;
+  Digest check = Checksum({std::span<const uint8_t>(bytes, raw.size() - 16)});
+  if (check.lo != GetU64(tail) || check.hi != GetU64(tail + 8)) {
+    return Err(NotFound("hash cache entry for " + volume_path + " is damaged"));
+  }
+  const uint8_t* p = bytes + header.size();
   VolumeDigests d;
   d.chunks.resize(n);
   d.blocks.resize(m);
   UnpackDigests(p, d.chunks);
   UnpackDigests(p + 16 * n, d.blocks);
-  Digest check = Checksum(d);
-  const uint8_t* tail = p + 16 * (n + m);
-  if (check.lo != GetU64(tail) || check.hi != GetU64(tail + 8)) {
-    return Err(NotFound("hash cache entry for " + volume_path + " is damaged"));
-  }
   return d;
 }
 
+// Overwritten in place, not written aside and renamed: replacing a file of
+// several MiB by rename costs milliseconds (the old one's blocks freed, and
+// ext4 starts writeback of the new one) at the end of every sync. A torn or
+// interleaved entry (a crash mid-write, or a reader meanwhile) fails the
+// checksum, which covers the header, so old and new parts never pass as one.
 Status HashCache::Store(const std::string& volume_path, const FileIdentity& id,
                         const Layout& layout, const VolumeDigests& digests) const {
   if (!enabled() || (id.block_device && id.tag.empty())) return Status::Ok();
@@ -103,16 +141,12 @@ Status HashCache::Store(const std::string& volume_path, const FileIdentity& id,
     return Internal("digest list of wrong size");
   }
   RETURN_STATUS_IF_ERROR(MakeDirs(dir_));
-  std::vector<uint8_t> out = Header(id, layout);
-  size_t pos = out.size();
-  out.reserve(pos + (digests.chunks.size() + digests.blocks.size()) * 16 + 16);
-  out.resize(pos + (digests.chunks.size() + digests.blocks.size()) * 16);
-  PackDigests(digests.chunks, out.data() + pos);
-  PackDigests(digests.blocks, out.data() + pos + digests.chunks.size() * 16);
-  Digest check = Checksum(digests);
-  PutU64(out, check.lo);
-  PutU64(out, check.hi);
-  return WriteFileReplace(EntryPath(volume_path), out);
+  Parts parts = PartsOf(id, layout, digests);
+  Digest check = Checksum({parts.header, parts.chunks, parts.blocks});
+  std::vector<uint8_t> tail;
+  PutU64(tail, check.lo);
+  PutU64(tail, check.hi);
+  return OverwriteFile(EntryPath(volume_path), {parts.header, parts.chunks, parts.blocks, tail});
 }
 
 void HashCache::Remove(const std::string& volume_path) const {

@@ -9,7 +9,8 @@
 // (for example an LV UUID plus snapshot name) and are trusted only with one.
 // Entries live in `cache_dir` under a name derived from the file's path.
 // Loading a missing, stale, foreign or damaged entry returns NotFound (the
-// caller rehashes); writes are atomic. Not thread-safe per entry.
+// caller rehashes). Entries are overwritten in place; a torn entry fails its
+// checksum, so Load never returns a mix of two. Not thread-safe per entry.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +46,9 @@ class HashCache {
   Result<VolumeDigests> Load(const std::string& volume_path, const FileIdentity& id,
                              const Layout& layout) const;
   // Entries are written without fsync: a lost or torn entry fails its
-  // checksum or identity on Load, which only costs a re-hash.
+  // checksum or identity on Load, which only costs a re-hash. Store before
+  // the volume's own writes are durable would let a crash keep an entry
+  // whose identity survived but whose data did not: callers store after.
   Status Store(const std::string& volume_path, const FileIdentity& id, const Layout& layout,
                const VolumeDigests& digests) const;
   void Remove(const std::string& volume_path) const;

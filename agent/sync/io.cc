@@ -69,28 +69,30 @@ Result<uint64_t> DescriptorSize(int fd) {
   return static_cast<uint64_t>(st.st_size);
 }
 
-namespace {
-
-Status WriteAndRename(const std::string& path, std::span<const uint8_t> content, bool durable) {
+Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content) {
   std::string tmp = path + ".tmp";
   auto opened = OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (!opened) return opened.error();
   UniqueFd fd = std::move(*opened);
   RETURN_STATUS_IF_ERROR(PwriteFull(fd.get(), content, 0));
-  if (durable && ::fsync(fd.get()) != 0) return ErrnoStatus("fsync " + tmp, errno);
+  if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync " + tmp, errno);
   fd.Reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + tmp, errno);
   return Status::Ok();
 }
 
-}  // namespace
-
-Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content) {
-  return WriteAndRename(path, content, /*durable=*/true);
-}
-
-Status WriteFileReplace(const std::string& path, std::span<const uint8_t> content) {
-  return WriteAndRename(path, content, /*durable=*/false);
+Status OverwriteFile(const std::string& path,
+                     std::initializer_list<std::span<const uint8_t>> parts) {
+  ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_WRONLY | O_CREAT, 0600));
+  uint64_t offset = 0;
+  for (auto part : parts) {
+    RETURN_STATUS_IF_ERROR(PwriteFull(fd.get(), part, offset));
+    offset += part.size();
+  }
+  if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) {
+    return ErrnoStatus("truncate " + path, errno);
+  }
+  return Status::Ok();
 }
 
 Status MakeDirs(const std::string& dir) {
@@ -112,7 +114,8 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   // Sized from fstat so that a cache entry of several MiB is one read into
   // one allocation; the loop still copes with a file that grows or shrinks.
   struct stat st;
-  size_t want = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 65536;
+  size_t want =
+      ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 65536;
   std::string out(want, '\0');
   size_t len = 0;
   for (;;) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 
@@ -46,10 +47,12 @@ Result<uint64_t> DescriptorSize(int fd);
 // Writes `content` to `path` atomically (temporary file, fsync, rename).
 Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content);
 
-// Like WriteFileAtomic without the fsync: a reader sees the old or the new
-// content, but after a crash the file may be missing or torn. Only for data
-// that is checked on reading and cheap to lose (hash cache entries).
-Status WriteFileReplace(const std::string& path, std::span<const uint8_t> content);
+// Writes `parts` one after another over `path` in place (created if
+// missing, cut to their length), without fsync: a reader meanwhile, or a
+// crash, may see old and new bytes mixed. Only for data whose reader checks
+// all of it and which is cheap to lose (hash cache entries).
+Status OverwriteFile(const std::string& path,
+                     std::initializer_list<std::span<const uint8_t>> parts);
 
 // Creates `dir` and its missing parents (mode 0700); existing ones are fine.
 Status MakeDirs(const std::string& dir);
