@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <thread>
 
 #include "agent/sync/hash_scan.h"
 #include "agent/sync/io.h"
@@ -68,6 +69,22 @@ Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::str
                                  const std::atomic<bool>* cancel) {
   ASSIGN_OR_RETURN(FileIdentity id, IdentifyFile(fd, cache_tag));
   Discovery d;
+  d.identity = id;
+  // The base's digests load while the driver finds the change list: both
+  // lie on the path to the first digest sent, and they share nothing.
+  std::optional<VolumeDigests> base_digests;
+  std::thread base_loader;
+  if (base && cache.enabled()) {
+    base_loader = std::thread([&] {
+      if (auto loaded = LoadBase(*base, layout, cache)) base_digests = std::move(*loaded);
+    });
+  }
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{base_loader};
   bool trust_base = base.has_value();
   if (base && base->find_changed) {
     auto found = base->find_changed();
@@ -86,14 +103,11 @@ Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::str
     d.method = DiscoveryMethod::kCache;
     return d;
   }
-  std::optional<VolumeDigests> base_digests;
-  if (trust_base) {
-    if (auto loaded = LoadBase(*base, layout, cache)) base_digests = std::move(*loaded);
-  }
-  if (base_digests) {
+  if (base_loader.joinable()) base_loader.join();
+  if (trust_base && base_digests) {
     d.digests = std::move(*base_digests);
     std::vector<uint64_t> blocks = BlocksTouching(layout, d.changed);
-    RETURN_IF_ERROR(HashSomeBlocks(fd, layout, blocks, d.digests));
+    RETURN_IF_ERROR(HashSomeBlocks(fd, layout, blocks, d.digests, threads));
     for (uint64_t b : blocks) d.bytes_read += layout.BlockLength(b);
     d.method = DiscoveryMethod::kChangeTracking;
   } else {
@@ -101,7 +115,7 @@ Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::str
     d.bytes_read = layout.size;
     d.method = DiscoveryMethod::kFullHash;
   }
-  RETURN_IF_ERROR(cache.Store(path, id, layout, d.digests));
+  d.store_in_cache = true;
   return d;
 }
 

@@ -9,7 +9,8 @@
 //      only as true as the change list: drivers may over-report, never
 //      under-report (a block changed but not listed keeps the base's digest);
 //   3. a full parallel hash.
-// The result is stored in the cache for the next round. Destination side:
+// A result that did not come from the cache says so (store_in_cache): the
+// caller stores it for the next round, off the critical path. Destination side:
 // its cache entry (valid only if nobody wrote since the last sync), else a
 // hash of the chunks from `first_chunk` on. Blocking; thread-safe for
 // distinct volumes.
@@ -55,6 +56,8 @@ struct Discovery {
   uint64_t bytes_read = 0;
   std::vector<ByteRange> changed;  // the base's change list as used (see find_changed)
   std::string note;                // why a change list was not used, if it was not
+  FileIdentity identity;           // of the volume, as hashed
+  bool store_in_cache = false;     // digests are new: worth a HashCache::Store
 };
 
 // Chunks touching any of `ranges` (sorted, unique, clipped to the layout).

@@ -14,8 +14,8 @@ constexpr uint64_t kBatchBytes = 1 << 20;
 
 // Hashes the chunks named by `list[i]` for i in [0, list.size()), in batches
 // of neighbouring list entries read with one pread when contiguous.
-Status Scan(int fd, const Layout& layout, const std::vector<uint64_t>& list,
-            VolumeDigests& digests, int threads, const std::atomic<bool>* cancel) {
+Status Scan(int fd, const Layout& layout, const std::vector<uint64_t>& list, VolumeDigests& digests,
+            int threads, const std::atomic<bool>* cancel) {
   const uint64_t per_batch = std::max<uint64_t>(1, kBatchBytes / layout.chunk_size);
   std::atomic<uint64_t> next{0};
   std::mutex mu;
@@ -77,8 +77,7 @@ Result<VolumeDigests> HashAllChunks(int fd, const Layout& layout, int threads,
 }
 
 Status HashSomeChunks(int fd, const Layout& layout, const std::vector<uint64_t>& chunks,
-                      VolumeDigests& digests, int threads,
-                      const std::atomic<bool>* cancel) {
+                      VolumeDigests& digests, int threads, const std::atomic<bool>* cancel) {
   if (digests.chunks.size() != layout.chunk_count() ||
       digests.blocks.size() != layout.block_count()) {
     return Internal("digest list of wrong size");
@@ -87,27 +86,46 @@ Status HashSomeChunks(int fd, const Layout& layout, const std::vector<uint64_t>&
 }
 
 Status HashSomeBlocks(int fd, const Layout& layout, const std::vector<uint64_t>& blocks,
-                      VolumeDigests& digests) {
+                      VolumeDigests& digests, int threads) {
   if (digests.chunks.size() != layout.chunk_count() ||
       digests.blocks.size() != layout.block_count()) {
     return Internal("digest list of wrong size");
   }
-  const uint64_t max_run = std::max<uint64_t>(1, kBatchBytes / layout.block_size);
-  std::vector<uint8_t> buf(max_run * layout.block_size);
-  for (size_t i = 0; i < blocks.size();) {
-    if (blocks[i] >= layout.block_count()) return InvalidArgument("block past the volume end");
-    size_t run = 1;  // neighbouring blocks read together
-    while (i + run < blocks.size() && run < max_run && blocks[i + run] == blocks[i] + run) ++run;
-    uint64_t len = 0;
-    for (size_t k = 0; k < run; ++k) len += layout.BlockLength(blocks[i + k]);
-    RETURN_STATUS_IF_ERROR(PreadFull(fd, std::span<uint8_t>(buf.data(), len),
-                                     blocks[i] * layout.block_size));
-    for (size_t k = 0; k < run; ++k) {
-      digests.blocks[blocks[i + k]] = HashBlockDigest(std::span<const uint8_t>(
-          buf.data() + k * layout.block_size, layout.BlockLength(blocks[i + k])));
-    }
-    i += run;
+  for (uint64_t b : blocks) {
+    if (b >= layout.block_count()) return InvalidArgument("block past the volume end");
   }
+  // Each worker takes a contiguous share of the list (distinct blocks, so
+  // distinct digest slots); a short list is not worth a thread.
+  constexpr size_t kMinPerThread = 256;
+  const size_t workers = std::clamp<size_t>(blocks.size() / kMinPerThread, 1,
+                                            static_cast<size_t>(std::max(1, threads)));
+  std::vector<Status> results(workers);
+  auto work = [&](size_t w) {
+    const size_t begin = blocks.size() * w / workers, end = blocks.size() * (w + 1) / workers;
+    const uint64_t max_run = std::max<uint64_t>(1, kBatchBytes / layout.block_size);
+    std::vector<uint8_t> buf(std::min<uint64_t>(max_run, end - begin) * layout.block_size);
+    for (size_t i = begin; i < end;) {
+      size_t run = 1;  // neighbouring blocks read together
+      while (i + run < end && run < max_run && blocks[i + run] == blocks[i] + run) ++run;
+      uint64_t len = 0;
+      for (size_t k = 0; k < run; ++k) len += layout.BlockLength(blocks[i + k]);
+      Status s = PreadFull(fd, std::span<uint8_t>(buf.data(), len), blocks[i] * layout.block_size);
+      if (!s.ok()) {
+        results[w] = s;
+        return;
+      }
+      for (size_t k = 0; k < run; ++k) {
+        digests.blocks[blocks[i + k]] = HashBlockDigest(std::span<const uint8_t>(
+            buf.data() + k * layout.block_size, layout.BlockLength(blocks[i + k])));
+      }
+      i += run;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& t : pool) t.join();
+  for (const Status& s : results) RETURN_STATUS_IF_ERROR(s);
   const uint64_t per_chunk = layout.blocks_per_chunk();
   for (size_t i = 0; i < blocks.size(); ++i) {
     const uint64_t c = blocks[i] / per_chunk;

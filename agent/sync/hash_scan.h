@@ -31,9 +31,9 @@ Status HashSomeChunks(int fd, const Layout& layout, const std::vector<uint64_t>&
 // Re-hashes only `blocks` (volume block indices, sorted, unique) into
 // digests.blocks, reading runs of neighbouring blocks together, then derives
 // the digests of the chunks they lie in from their block digests (the other
-// blocks' digests must already be true to the volume). One thread: a change
-// list names few blocks.
+// blocks' digests must already be true to the volume). Up to `threads`
+// workers share a long list.
 Status HashSomeBlocks(int fd, const Layout& layout, const std::vector<uint64_t>& blocks,
-                      VolumeDigests& digests);
+                      VolumeDigests& digests, int threads = 1);
 
 }  // namespace drover::sync

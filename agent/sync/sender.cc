@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <future>
 #include <map>
+#include <memory>
+#include <thread>
 
 #include "agent/sync/data_channel.h"
 #include "agent/sync/encode.h"
@@ -34,7 +36,12 @@ class SenderSession {
     if (s.ok()) s = Loop();
     stop_ = true;
     if (discovery_.valid()) discovery_.wait();
+    if (cache_store_.joinable()) cache_store_.join();
     if (!s.ok()) return Err(s);
+    if (!cache_stored_.ok()) {
+      report_.discovery_note += (report_.discovery_note.empty() ? "" : "; ") +
+                                std::string("hash cache not saved: ") + cache_stored_.ToString();
+    }
     report_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     report_.bytes_sent = channel_->bytes_sent();
     report_.bytes_received = channel_->bytes_received();
@@ -156,8 +163,8 @@ class SenderSession {
       std::sort(changes_.begin(), changes_.end(),
                 [](const ByteRange& a, const ByteRange& b) { return a.offset < b.offset; });
       report_.bytes_read += d->bytes_read;
-      digests_ = std::move(d->digests.chunks);
-      if (d->method == DiscoveryMethod::kFullHash) blocks_ = std::move(d->digests.blocks);
+      digests_ = std::make_shared<const VolumeDigests>(std::move(d->digests));
+      if (d->store_in_cache) StoreInCache(d->identity);
       // Chunks whose every byte was hashed in this session need no second
       // check against the discovery digest when they are read again.
       whole_hashed_ = d->method == DiscoveryMethod::kFullHash;
@@ -167,21 +174,30 @@ class SenderSession {
       if (d->method == DiscoveryMethod::kChangeTracking) {
         for (uint64_t c : ChunksTouching(layout_, changes_)) listed_[c] = true;
       }
-      root_ = HashDigestList(*digests_);
+      root_ = HashDigestList(digests_->chunks);
     }
-    while (hash_credit_ > 0 && next_hash_ < digests_->size()) {
-      size_t n = std::min(kHashBatch, digests_->size() - next_hash_);
-      Hashes h{next_hash_, std::vector<Digest>(digests_->begin() + next_hash_,
-                                               digests_->begin() + next_hash_ + n)};
+    const std::vector<Digest>& chunks = digests_->chunks;
+    while (hash_credit_ > 0 && next_hash_ < chunks.size()) {
+      size_t n = std::min(kHashBatch, chunks.size() - next_hash_);
+      Hashes h{next_hash_,
+               std::vector<Digest>(chunks.begin() + next_hash_, chunks.begin() + next_hash_ + n)};
       RETURN_STATUS_IF_ERROR(Send(h));
       next_hash_ += n;
       --hash_credit_;
     }
-    if (next_hash_ == digests_->size()) {
+    if (next_hash_ == chunks.size()) {
       RETURN_STATUS_IF_ERROR(Send(HashesEnd{root_}));
       hashes_end_sent_ = true;
     }
     return Status::Ok();
+  }
+
+  // New digests are saved for the next round while the transfer runs: the
+  // first digest sent need not wait for several MiB written to the cache.
+  void StoreInCache(const FileIdentity& id) {
+    cache_store_ = std::thread([this, id, digests = digests_] {
+      cache_stored_ = HashCache(o_.cache_dir).Store(o_.source_path, id, layout_, *digests);
+    });
   }
 
   Result<std::vector<uint8_t>> ReadChunk(uint64_t chunk) {
@@ -264,13 +280,13 @@ class SenderSession {
       return Account(r.chunk, changed, std::move(data));
     }
     if (whole_hashed_ && !by_change_list && r.blocks.size() == layout_.BlocksIn(r.chunk) &&
-        blocks_.size() == layout_.block_count()) {
+        digests_->blocks.size() == layout_.block_count()) {
       return FromBlockKeys(r);
     }
     auto bytes = ReadChunk(r.chunk);
     if (!bytes) return Err(bytes.error());
     if (digests_ && !whole_hashed_ &&
-        HashChunk(*bytes, layout_.block_size) != (*digests_)[r.chunk]) {
+        HashChunk(*bytes, layout_.block_size) != digests_->chunks[r.chunk]) {
       return Err(Aborted("source chunk " + std::to_string(r.chunk) +
                          " differs from its discovery digest: the snapshot changed during the "
                          "sync (snapshots must not be written)" +
@@ -292,7 +308,9 @@ class SenderSession {
   Result<Data> FromBlockKeys(const Request& r) {
     const uint64_t first = layout_.FirstBlock(r.chunk), n = layout_.BlocksIn(r.chunk);
     std::vector<bool> changed(n);
-    for (uint64_t b = 0; b < n; ++b) changed[b] = BlockKey(blocks_[first + b]) != r.blocks[b];
+    for (uint64_t b = 0; b < n; ++b) {
+      changed[b] = BlockKey(digests_->blocks[first + b]) != r.blocks[b];
+    }
     auto bytes = ReadChangedBlocks(r.chunk, changed);
     if (!bytes) return Err(bytes.error());
     Data data;
@@ -370,8 +388,11 @@ class SenderSession {
   std::unique_ptr<DataClient> channel_;
   std::future<Result<Discovery>> discovery_;
   std::atomic<bool> stop_{false};
-  std::optional<std::vector<Digest>> digests_;
-  std::vector<Digest> blocks_;  // discovery's block digests, for FromBlockKeys
+  // Discovery's chunk and block digests (the blocks for FromBlockKeys),
+  // shared with the thread that saves them in the hash cache.
+  std::shared_ptr<const VolumeDigests> digests_;
+  std::thread cache_store_;
+  Status cache_stored_;  // the background save's outcome, once joined
   Digest root_;
   bool welcomed_ = false, hashes_end_sent_ = false, finished_ = false, corrupted_ = false;
   uint64_t hash_credit_ = 0, next_hash_ = 0, done_chunks_ = 0;
