@@ -3,10 +3,12 @@
 // K, ticket T". Bind() returns at once with the endpoint to hand to the
 // source; Run() then serves exactly one session.
 //
-//   BOUND ──Hello(ticket ok)──▶ DISCOVER ──digests──▶ FETCH ──all chunks verified──▶ VERIFY ──▶ DONE
+//   BOUND ──Hello(ticket ok)──▶ DISCOVER ──digests──▶ FETCH ──all chunks verified──▶ VERIFY ──▶
+//   DONE
 //     │ ▲                        (worker)      ▲  │ Request → Data [→ Sig → Delta] → check → write
-//     │ └─ wrong/used ticket: Refuse, stay      └──┘ a chunk failing its check is requested again (≤3)
-//     └─ accept timeout ─▶ FAILED      any error, peer silence, cancel ─▶ resume point saved ─▶ FAILED
+//     │ └─ wrong/used ticket: Refuse, stay      └──┘ a chunk failing its check is requested again
+//     (≤3) └─ accept timeout ─▶ FAILED      any error, peer silence, cancel ─▶ resume point saved
+//     ─▶ FAILED
 //
 // Contract:
 //  * Only the key `source_public_key` passes the handshake (ZAP); only the
@@ -43,16 +45,16 @@ struct ReceiverOptions {
   std::string source_public_key;  // the source agent's CURVE public key (Z85)
   wire::KeyPair own_keys;         // this agent's key pair; the source is told the public half
   std::string bind_endpoint = "tcp://127.0.0.1:0";
-  std::string target_path;        // regular file or block device, opened read-write
-  std::string cache_tag;          // block devices: identity for the hash cache
-  std::string state_dir;          // resume points and hash cache; empty disables both
+  std::string target_path;  // regular file or block device, opened read-write
+  std::string cache_tag;    // block devices: identity for the hash cache
+  std::string state_dir;    // resume points and hash cache; empty disables both
   int hash_threads = 2;
-  uint32_t window_chunks = 64;    // changed chunks in flight (the credit)
+  uint32_t window_chunks = 256;  // changed chunks in flight (the credit)
   uint64_t bandwidth_bytes_per_s = 0;
   std::chrono::milliseconds accept_timeout{60000};
   std::chrono::milliseconds peer_timeout{30000};
   std::chrono::milliseconds resume_interval{2000};  // fdatasync + resume point at most this often
-  bool full_verify = false;       // re-read the whole target before success
+  bool full_verify = false;                         // re-read the whole target before success
   ProgressCallback progress;
   const std::atomic<bool>* cancel = nullptr;
 };

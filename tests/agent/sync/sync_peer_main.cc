@@ -104,7 +104,7 @@ int Receive(const std::map<std::string, std::string>& f) {
   o.resume_interval = std::chrono::milliseconds(Num(f, "resume-interval-ms", 2000));
   o.full_verify = f.count("full-verify") > 0;
   if (f.count("progress")) o.progress = Printer();
-  o.window_chunks = static_cast<uint32_t>(Num(f, "window", 64));
+  o.window_chunks = static_cast<uint32_t>(Num(f, "window", o.window_chunks));
   auto receiver = sync::Receiver::Bind(o);
   if (!receiver) return Fail(receiver.error());
   std::cout << "endpoint " << (*receiver)->endpoint() << std::endl;
