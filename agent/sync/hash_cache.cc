@@ -1,5 +1,6 @@
 #include "agent/sync/hash_cache.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -106,25 +107,48 @@ Result<VolumeDigests> HashCache::Load(const std::string& volume_path, const File
                                       const Layout& layout) const {
   if (!enabled()) return Err(NotFound("hash cache disabled"));
   if (id.block_device && id.tag.empty()) return Err(NotFound("block device without a cache tag"));
-  ASSIGN_OR_RETURN(std::string raw, ReadWholeFile(EntryPath(volume_path)));
-  std::vector<uint8_t> header = Header(id, layout);
+  const std::string path = EntryPath(volume_path);
+  int raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (raw_fd < 0 && errno == ENOENT) return Err(NotFound(path + " does not exist"));
+  if (raw_fd < 0) return Err(ErrnoStatus("open " + path, errno));
+  UniqueFd fd(raw_fd);
+  const std::vector<uint8_t> header = Header(id, layout);
   const uint64_t n = layout.chunk_count(), m = layout.block_count();
-  if (raw.size() != header.size() + (n + m) * 16 + 16 ||
-      std::memcmp(raw.data(), header.data(), header.size()) != 0) {
+  const uint64_t size = header.size() + (n + m) * 16 + 16;
+  std::vector<uint8_t> on_disk(header.size());
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0 || static_cast<uint64_t>(st.st_size) != size ||
+      !PreadFull(fd.get(), on_disk, 0).ok() || on_disk != header) {
     return Err(NotFound("hash cache entry for " + volume_path + " is stale"));
   }
-  const auto* bytes = reinterpret_cast<const uint8_t*>(raw.data());
-  const uint8_t* tail = bytes + raw.size() - 16;
-  Digest check = Checksum({std::span<const uint8_t>(bytes, raw.size() - 16)});
-  if (check.lo != GetU64(tail) || check.hi != GetU64(tail + 8)) {
-    return Err(NotFound("hash cache entry for " + volume_path + " is damaged"));
-  }
-  const uint8_t* p = bytes + header.size();
+  // Read straight into the digest lists (their memory form is the file's
+  // on little-endian machines): a cache of 4 MiB a GiB is read at the start
+  // of every round, so no byte is copied twice.
   VolumeDigests d;
   d.chunks.resize(n);
   d.blocks.resize(m);
-  UnpackDigests(p, d.chunks);
-  UnpackDigests(p + 16 * n, d.blocks);
+  std::vector<uint8_t> packed;  // big-endian machines only
+  std::span<uint8_t> chunk_bytes, block_bytes;
+  if constexpr (std::endian::native == std::endian::little) {
+    chunk_bytes = {reinterpret_cast<uint8_t*>(d.chunks.data()), n * 16};
+    block_bytes = {reinterpret_cast<uint8_t*>(d.blocks.data()), m * 16};
+  } else {
+    packed.resize((n + m) * 16);
+    chunk_bytes = std::span<uint8_t>(packed).first(n * 16);
+    block_bytes = std::span<uint8_t>(packed).subspan(n * 16);
+  }
+  uint8_t tail[16];
+  const bool read = PreadFull(fd.get(), chunk_bytes, header.size()).ok() &&
+                    PreadFull(fd.get(), block_bytes, header.size() + n * 16).ok() &&
+                    PreadFull(fd.get(), tail, size - 16).ok();
+  Digest check = Checksum({header, chunk_bytes, block_bytes});
+  if (!read || check.lo != GetU64(tail) || check.hi != GetU64(tail + 8)) {
+    return Err(NotFound("hash cache entry for " + volume_path + " is damaged"));
+  }
+  if constexpr (std::endian::native != std::endian::little) {
+    UnpackDigests(packed.data(), d.chunks);
+    UnpackDigests(packed.data() + 16 * n, d.blocks);
+  }
   return d;
 }
 

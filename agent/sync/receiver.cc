@@ -313,18 +313,29 @@ class Receiver::Session {
     const uint32_t bs = layout_.block_size;
     std::vector<Digest> blocks(dst_->blocks.begin() + first,
                                dst_->blocks.begin() + first + layout_.BlocksIn(d.chunk));
-    std::vector<std::vector<uint8_t>> raws;
+    // Stored literals are used where they lie in the message; only packed
+    // ones are unpacked (into `unpacked`, which `raws` then points into).
+    std::vector<std::vector<uint8_t>> unpacked;
+    unpacked.reserve(d.literals.size());
+    std::vector<std::span<const uint8_t>> raws;
     std::vector<Span> spans;
     for (const Literal& l : d.literals) {
-      auto raw = Decompress(l.data, l.length);
-      if (!raw) return Retry(d.chunk, raw.error());
-      if (raw->size() != l.length)
+      std::span<const uint8_t> raw;
+      if (l.data.compressed) {
+        auto out = Decompress(l.data, l.length);
+        if (!out) return Retry(d.chunk, out.error());
+        unpacked.push_back(std::move(*out));
+        raw = unpacked.back();
+      } else {
+        raw = l.data.bytes;
+      }
+      if (raw.size() != l.length || l.data.raw_len != l.length)
         return Retry(d.chunk, InvalidArgument("literal of wrong length"));
       for (uint32_t off = 0; off < l.length; off += bs) {
-        blocks[(l.offset + off) / bs] = HashBlockDigest(
-            std::span<const uint8_t>(*raw).subspan(off, std::min<uint32_t>(bs, l.length - off)));
+        blocks[(l.offset + off) / bs] =
+            HashBlockDigest(raw.subspan(off, std::min<uint32_t>(bs, l.length - off)));
       }
-      raws.push_back(std::move(*raw));
+      raws.push_back(raw);
       spans.push_back(Span{l.offset, l.length});
     }
     if (HashDigestList(blocks) != src_[d.chunk]) {
