@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "agent/daemon/region_changes.h"
 #include "agent/sync/hash_cache.h"
 #include "agent/sync/receiver.h"
 #include "agent/sync/sender.h"
@@ -189,18 +190,11 @@ TransferService::BaseChoice TransferService::BaseFor(const std::string& volume,
   sync::ChangeBase cb;
   cb.base_path = *path;
   cb.base_cache_tag = config_.pool + "/" + *base;
-  // Asked on the sender's discovery thread, so that FIEMAP or thin_delta
-  // overlaps the connection (and never holds up this agent's loop); if it
-  // fails the send hashes the volume and its report says why.
-  cb.find_changed = [driver, pool = config_.pool, from = *base,
-                     to = snapshot]() -> Result<std::vector<sync::ByteRange>> {
-    ASSIGN_OR_RETURN(auto ranges, driver->ChangedRanges(pool, from, to));
-    if (!ranges) return Err(Unavailable("the storage driver cannot tell what changed"));
-    std::vector<sync::ByteRange> out;
-    out.reserve(ranges->size());
-    for (const auto& r : *ranges) out.push_back({r.offset, r.length});
-    return out;
-  };
+  // Asked on the sender's discovery thread, region by region, so that
+  // FIEMAP or thin_delta overlaps the connection and the first regions'
+  // transfer (and never holds up this agent's loop); where it fails the
+  // send hashes and its report says why.
+  cb.find_changed_in = RegionChangeFinder(driver, config_.pool, *base, snapshot);
   choice.base = std::move(cb);
   return choice;
 }

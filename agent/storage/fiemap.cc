@@ -37,16 +37,17 @@ const Extent* Covering(const std::vector<Extent>& extents, uint64_t pos, uint64_
 
 }  // namespace
 
-Result<std::vector<Extent>> ReadExtents(int fd) {
+Result<std::vector<Extent>> ReadExtents(int fd, uint64_t begin, uint64_t end, bool sync) {
   std::vector<uint8_t> buf(sizeof(struct fiemap) + kBatch * sizeof(struct fiemap_extent));
   auto* fm = reinterpret_cast<struct fiemap*>(buf.data());
   std::vector<Extent> out;
-  uint64_t start = 0;
-  uint32_t flags = FIEMAP_FLAG_SYNC;
-  for (;;) {
+  uint64_t start = begin;
+  uint32_t flags = sync ? FIEMAP_FLAG_SYNC : 0;
+  end = std::min<uint64_t>(end, FIEMAP_MAX_OFFSET);
+  while (start < end) {
     std::fill(buf.begin(), buf.end(), 0);
     fm->fm_start = start;
-    fm->fm_length = FIEMAP_MAX_OFFSET - start;
+    fm->fm_length = end - start;
     fm->fm_flags = flags;
     fm->fm_extent_count = kBatch;
     if (::ioctl(fd, FS_IOC_FIEMAP, fm) != 0) {
@@ -67,17 +68,23 @@ Result<std::vector<Extent>> ReadExtents(int fd) {
     }
     if (last) return out;
   }
+  return out;
 }
 
 std::vector<ByteRange> DiffExtents(const std::vector<Extent>& a, const std::vector<Extent>& b,
                                    uint64_t size) {
+  return DiffExtents(a, b, 0, size);
+}
+
+std::vector<ByteRange> DiffExtents(const std::vector<Extent>& a, const std::vector<Extent>& b,
+                                   uint64_t begin, uint64_t end) {
   std::vector<ByteRange> changed;
-  uint64_t pos = 0;
-  while (pos < size) {
+  uint64_t pos = begin;
+  while (pos < end) {
     uint64_t edge_a, edge_b;
     const Extent* ea = Covering(a, pos, &edge_a);
     const Extent* eb = Covering(b, pos, &edge_b);
-    uint64_t end = std::min({edge_a, edge_b, size});
+    uint64_t next = std::min({edge_a, edge_b, end});
     bool same;
     if (!ea && !eb) {
       same = true;  // hole in both
@@ -86,32 +93,51 @@ std::vector<ByteRange> DiffExtents(const std::vector<Extent>& a, const std::vect
     } else {
       same = ea->physical + (pos - ea->logical) == eb->physical + (pos - eb->logical);
     }
-    if (!same) changed.push_back(ByteRange{pos, end - pos});
-    pos = end;
+    if (!same) changed.push_back(ByteRange{pos, next - pos});
+    pos = next;
   }
   return NormalizeRanges(std::move(changed));
 }
 
-Result<std::vector<ByteRange>> ChangedRangesBetweenReflinks(const std::string& a,
-                                                            const std::string& b) {
-  std::vector<Extent> maps[2];
-  uint64_t size = 0;
+ReflinkDiff::~ReflinkDiff() {
+  for (int fd : fds_) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+Result<std::unique_ptr<ReflinkDiff>> ReflinkDiff::Open(const std::string& a, const std::string& b) {
+  std::unique_ptr<ReflinkDiff> diff(new ReflinkDiff);
   const std::string* paths[2] = {&a, &b};
   for (int i = 0; i < 2; ++i) {
-    int fd = ::open(paths[i]->c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Err(ErrnoStatus("open " + *paths[i], errno));
+    diff->names_[i] = *paths[i];
+    diff->fds_[i] = ::open(paths[i]->c_str(), O_RDONLY | O_CLOEXEC);
+    if (diff->fds_[i] < 0) return Err(ErrnoStatus("open " + *paths[i], errno));
     struct stat st;
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      ::close(fd);
+    if (::fstat(diff->fds_[i], &st) != 0 || !S_ISREG(st.st_mode)) {
       return Err(InvalidArgument(*paths[i] + " is not a regular file"));
     }
-    size = std::max<uint64_t>(size, static_cast<uint64_t>(st.st_size));
-    auto extents = ReadExtents(fd);
-    ::close(fd);
-    if (!extents) return Err(extents.error().WithContext(*paths[i]));
+    diff->size_ = std::max<uint64_t>(diff->size_, static_cast<uint64_t>(st.st_size));
+  }
+  return diff;
+}
+
+Result<std::vector<ByteRange>> ReflinkDiff::ChangedIn(uint64_t begin, uint64_t end) {
+  end = std::min(end, size_);
+  if (begin >= end) return std::vector<ByteRange>{};
+  std::vector<Extent> maps[2];
+  for (int i = 0; i < 2; ++i) {
+    auto extents = ReadExtents(fds_[i], begin, end, /*sync=*/!synced_);
+    if (!extents) return Err(extents.error().WithContext(names_[i]));
     maps[i] = std::move(*extents);
   }
-  return DiffExtents(maps[0], maps[1], size);
+  synced_ = true;
+  return DiffExtents(maps[0], maps[1], begin, end);
+}
+
+Result<std::vector<ByteRange>> ChangedRangesBetweenReflinks(const std::string& a,
+                                                            const std::string& b) {
+  ASSIGN_OR_RETURN(auto diff, ReflinkDiff::Open(a, b));
+  return diff->ChangedIn(0, diff->size());
 }
 
 }  // namespace drover::storage

@@ -14,8 +14,7 @@
 
 namespace drover::storage {
 
-std::string FileDriver::SnapshotName(const std::string& volume,
-                                     const std::string& snapshot) const {
+std::string FileDriver::SnapshotName(const std::string& volume, const std::string& snapshot) const {
   return volume + "@" + snapshot;
 }
 
@@ -46,8 +45,9 @@ Result<std::vector<VolumeInfo>> FileDriver::ListVolumes(const std::string& pool)
     if (!ValidateName(name).ok()) continue;  // ".", "..", temporary files
     struct stat st;
     if (::stat((dir + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    VolumeInfo v{pool, name, static_cast<uint64_t>(st.st_size),
-                 static_cast<uint64_t>(st.st_blocks) * 512, false, ""};
+    VolumeInfo v{
+        pool,  name, static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_blocks) * 512,
+        false, ""};
     if (auto at = name.find('@'); at != std::string::npos) {
       v.snapshot = true;
       v.origin = name.substr(0, at);
@@ -143,6 +143,23 @@ Result<std::optional<std::vector<ByteRange>>> FileDriver::ChangedRanges(const st
   }
   if (!ranges) return Err(ranges.error());
   return std::optional<std::vector<ByteRange>>(std::move(*ranges));
+}
+
+Result<std::optional<StorageDriver::RegionChanges>> FileDriver::ChangedRangesByRegion(
+    const std::string& pool, const std::string& from, const std::string& to) {
+  ASSIGN_OR_RETURN(std::string a, Path(pool, from));
+  ASSIGN_OR_RETURN(std::string b, Path(pool, to));
+  if (IsMarkedCopy(a) || IsMarkedCopy(b)) return std::optional<RegionChanges>();
+  ASSIGN_OR_RETURN(std::shared_ptr<ReflinkDiff> diff, ReflinkDiff::Open(a, b));
+  // One FIEMAP of the first bytes tells whether the file system has it.
+  auto probe = diff->ChangedIn(0, 1);
+  if (!probe && probe.error().code() == Code::kInvalidArgument &&
+      probe.error().message().find("FIEMAP") != std::string::npos) {
+    return std::optional<RegionChanges>();
+  }
+  if (!probe) return Err(probe.error());
+  return std::optional<RegionChanges>(
+      [diff](uint64_t begin, uint64_t end) { return diff->ChangedIn(begin, end); });
 }
 
 }  // namespace drover::storage

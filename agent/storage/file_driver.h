@@ -30,13 +30,15 @@ class FileDriver : public StorageDriver {
                         const std::string& snapshot, uint64_t cow_bytes) override;
   Status RemoveSnapshot(const std::string& pool, const std::string& snapshot) override;
   // VOLUME@SNAPSHOT, the file name of a snapshot.
-  std::string SnapshotName(const std::string& volume,
-                           const std::string& snapshot) const override;
+  std::string SnapshotName(const std::string& volume, const std::string& snapshot) const override;
   Result<std::string> Path(const std::string& pool, const std::string& name) override;
   Result<int> Open(const std::string& pool, const std::string& name, OpenMode mode) override;
   Result<std::optional<std::vector<ByteRange>>> ChangedRanges(const std::string& pool,
                                                               const std::string& from,
                                                               const std::string& to) override;
+  Result<std::optional<RegionChanges>> ChangedRangesByRegion(const std::string& pool,
+                                                             const std::string& from,
+                                                             const std::string& to) override;
 
  private:
   Result<std::string> PoolDir(const std::string& pool) const;

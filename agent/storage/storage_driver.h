@@ -15,12 +15,15 @@
 //  * ChangedRanges answers the byte ranges that may differ between snapshot
 //    `from` and `to` (a later snapshot or the live volume); std::nullopt when
 //    this backend cannot tell (the sync then falls back to hashing). The
-//    answer may over-report, never under-report.
+//    answer may over-report, never under-report. ChangedRangesByRegion is
+//    the same answer asked region by region, where the backend can do that
+//    cheaply (FIEMAP can, thin_delta cannot: it reads the whole metadata).
 //  * Thread-safety: drivers hold no mutable state beyond construction; calls
 //    on distinct volumes may run concurrently.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,7 +44,7 @@ struct VolumeInfo {
   uint64_t size_bytes = 0;
   uint64_t used_bytes = 0;  // allocated on the backend (sparse files, thin volumes)
   bool snapshot = false;
-  std::string origin;       // for snapshots: the volume it was taken of
+  std::string origin;  // for snapshots: the volume it was taken of
 };
 
 struct ByteRange {
@@ -78,6 +81,17 @@ class StorageDriver {
   virtual Result<std::optional<std::vector<ByteRange>>> ChangedRanges(const std::string& pool,
                                                                       const std::string& from,
                                                                       const std::string& to) = 0;
+  // The ranges of [begin, end) that may differ; called with ascending,
+  // non-overlapping regions from one thread at a time.
+  using RegionChanges = std::function<Result<std::vector<ByteRange>>(uint64_t begin, uint64_t end)>;
+  // std::nullopt where ChangedRanges would answer std::nullopt, or where
+  // regions cost as much as the whole (the default).
+  virtual Result<std::optional<RegionChanges>> ChangedRangesByRegion(const std::string& pool,
+                                                                     const std::string& from,
+                                                                     const std::string& to) {
+    (void)pool, (void)from, (void)to;
+    return std::optional<RegionChanges>();
+  }
 };
 
 // Names of volumes and snapshots: 1..128 of [A-Za-z0-9+_.-@], not starting

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,30 @@ struct ChangeBase {
   // discovery thread while the sender connects. If it fails, the whole
   // volume counts as changed and is hashed: slower, never wrong.
   std::function<Result<std::vector<ByteRange>>()> find_changed;
+  // When set (it takes precedence), asked region by region in ascending
+  // order, so that the digests of the first regions are published (see
+  // DiscoveryProgress) while the later ones are still being examined. A
+  // region whose question fails counts as changed whole.
+  std::function<Result<std::vector<ByteRange>>(uint64_t begin, uint64_t end)> find_changed_in;
+};
+
+// Digests published region by region while a change-tracked discovery
+// runs, so that the sender streams them to the destination early. Regions
+// arrive in order and cover the volume from chunk 0 without gaps; the
+// Discovery returned at the end holds them all again. Thread-safe.
+class DiscoveryProgress {
+ public:
+  struct Region {
+    uint64_t first_chunk = 0;
+    std::vector<Digest> chunks;      // final digests of chunks from first_chunk on
+    std::vector<ByteRange> changed;  // the change list inside the region
+  };
+  void Publish(Region region);
+  std::vector<Region> Take();  // what was published since the last Take
+
+ private:
+  std::mutex mu_;
+  std::vector<Region> regions_;  // GUARDED_BY(mu_)
 };
 
 enum class DiscoveryMethod { kCache, kChangeTracking, kFullHash };
@@ -66,10 +91,12 @@ std::vector<uint64_t> ChunksTouching(const Layout& layout, const std::vector<Byt
 // a range that splits a block names the whole block.
 std::vector<uint64_t> BlocksTouching(const Layout& layout, const std::vector<ByteRange>& ranges);
 
+// `progress` (may be null) receives the regions of a regional discovery.
 Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::string& cache_tag,
                                  const Layout& layout, const HashCache& cache,
                                  const std::optional<ChangeBase>& base, int threads,
-                                 const std::atomic<bool>* cancel);
+                                 const std::atomic<bool>* cancel,
+                                 DiscoveryProgress* progress = nullptr);
 
 // Digests for chunks < first_chunk (and their blocks) are left zero: the
 // caller knows the chunks' digests, not their blocks'.

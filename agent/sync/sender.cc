@@ -30,7 +30,7 @@ class SenderSession {
     Report(Phase::kDiscover);
     discovery_ = std::async(std::launch::async, [this] {
       return DiscoverSource(fd_.get(), o_.source_path, o_.cache_tag, layout_,
-                            HashCache(o_.cache_dir), o_.base, o_.hash_threads, &stop_);
+                            HashCache(o_.cache_dir), o_.base, o_.hash_threads, &stop_, &progress_);
     });
     Status s = Connect();
     if (s.ok()) s = Loop();
@@ -58,6 +58,7 @@ class SenderSession {
     if (!size) return size.error();
     layout_ = Layout{*size, o_.chunk_size, o_.block_size};
     if (!layout_.Valid()) return InvalidArgument("chunk size must be a multiple of block size");
+    listed_.assign(layout_.chunk_count(), false);
     report_.volume_bytes = *size;
     report_.chunks_total = layout_.chunk_count();
     source_id_ = o_.source_id;
@@ -151,10 +152,8 @@ class SenderSession {
   // Streams source digests while the destination grants credit.
   Status PumpHashes() {
     if (!welcomed_ || hashes_end_sent_) return Status::Ok();
-    if (!digests_) {
-      if (discovery_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-        return Status::Ok();
-      }
+    if (!digests_) TakeRegions();
+    if (!digests_ && discovery_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       auto d = discovery_.get();
       if (!d) return d.error().WithContext("discovering changes in " + o_.source_path);
       report_.discovery = MethodName(d->method);
@@ -174,9 +173,10 @@ class SenderSession {
       if (d->method == DiscoveryMethod::kChangeTracking) {
         for (uint64_t c : ChunksTouching(layout_, changes_)) listed_[c] = true;
       }
-      root_ = HashDigestList(digests_->chunks);
+      known_ = digests_->chunks;
+      root_ = HashDigestList(known_);
     }
-    const std::vector<Digest>& chunks = digests_->chunks;
+    const std::vector<Digest>& chunks = known_;
     while (hash_credit_ > 0 && next_hash_ < chunks.size()) {
       size_t n = std::min(kHashBatch, chunks.size() - next_hash_);
       Hashes h{next_hash_,
@@ -185,11 +185,22 @@ class SenderSession {
       next_hash_ += n;
       --hash_credit_;
     }
-    if (next_hash_ == chunks.size()) {
+    if (digests_ && next_hash_ == chunks.size()) {
       RETURN_STATUS_IF_ERROR(Send(HashesEnd{root_}));
       hashes_end_sent_ = true;
     }
     return Status::Ok();
+  }
+
+  // Regions a regional change discovery published: their digests go out
+  // (and their chunks may be asked for) before the rest is examined.
+  void TakeRegions() {
+    for (DiscoveryProgress::Region& r : progress_.Take()) {
+      if (r.first_chunk != known_.size()) continue;  // never: regions come in order
+      known_.insert(known_.end(), r.chunks.begin(), r.chunks.end());
+      for (uint64_t c : ChunksTouching(layout_, r.changed)) listed_[c] = true;
+      changes_.insert(changes_.end(), r.changed.begin(), r.changed.end());
+    }
   }
 
   // New digests are saved for the next round while the transfer runs: the
@@ -263,7 +274,9 @@ class SenderSession {
   Result<Data> BuildData(const Request& r) {
     if (r.chunk >= layout_.chunk_count())
       return Err(InvalidArgument("request past the volume end"));
-    if (!digests_) return Err(InvalidArgument("Request before the source's digests were sent"));
+    if (r.chunk >= known_.size()) {
+      return Err(InvalidArgument("Request for a chunk whose digest was not sent"));
+    }
     const bool by_change_list = r.blocks.empty() && o_.base;
     if (by_change_list && listed_[r.chunk]) {
       // The destination holds the base: the listed blocks, as literals, are
@@ -285,8 +298,7 @@ class SenderSession {
     }
     auto bytes = ReadChunk(r.chunk);
     if (!bytes) return Err(bytes.error());
-    if (digests_ && !whole_hashed_ &&
-        HashChunk(*bytes, layout_.block_size) != digests_->chunks[r.chunk]) {
+    if (!whole_hashed_ && HashChunk(*bytes, layout_.block_size) != known_[r.chunk]) {
       return Err(Aborted("source chunk " + std::to_string(r.chunk) +
                          " differs from its discovery digest: the snapshot changed during the "
                          "sync (snapshots must not be written)" +
@@ -390,7 +402,9 @@ class SenderSession {
   std::atomic<bool> stop_{false};
   // Discovery's chunk and block digests (the blocks for FromBlockKeys),
   // shared with the thread that saves them in the hash cache.
-  std::shared_ptr<const VolumeDigests> digests_;
+  std::shared_ptr<const VolumeDigests> digests_;  // set once discovery ended
+  DiscoveryProgress progress_;
+  std::vector<Digest> known_;  // chunk digests sent or ready to send, from chunk 0
   std::thread cache_store_;
   Status cache_stored_;  // the background save's outcome, once joined
   Digest root_;

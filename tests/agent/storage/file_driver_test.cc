@@ -1,5 +1,7 @@
 // The file driver on a real XFS with reflinks (loop device), and its
 // fallback on a file system without them.
+#include "agent/storage/file_driver.h"
+
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,7 +13,6 @@
 #include <random>
 
 #include "agent/storage/fiemap.h"
-#include "agent/storage/file_driver.h"
 #include "agent/storage/registry.h"
 #include "tests/agent/storage/xfs_fixture.h"
 
@@ -118,6 +119,36 @@ TEST_F(FileDriverXfsTest, ChangedRangesAreExactlyTheBlocksWrittenBetweenSnapshot
   EXPECT_TRUE((*none)->empty());
 }
 
+// Asked region by region (as a send does, to stream the first regions'
+// digests early), the answers add up to the whole list, a write across a
+// region's edge included.
+TEST_F(FileDriverXfsTest, ChangesAskedByRegionAddUpToTheWholeList) {
+  int fd = MakeVolume("vol", 8 << 20);
+  ASSERT_TRUE(driver_->CreateSnapshot("p", "vol", "s1", 0).ok());
+  Write(fd, 4096 * 10, 4096, 2);
+  Write(fd, (4 << 20) - 4096, 8192, 3);  // across the edge of the 4th 1 MiB region
+  Write(fd, (8 << 20) - 4096, 4096, 4);
+  ::close(fd);
+  auto whole = driver_->ChangedRanges("p", "vol@s1", "vol");
+  ASSERT_TRUE(whole && whole->has_value());
+  auto by_region = driver_->ChangedRangesByRegion("p", "vol@s1", "vol");
+  ASSERT_TRUE(by_region) << by_region.error().ToString();
+  ASSERT_TRUE(by_region->has_value());
+  std::vector<ByteRange> joined;
+  for (uint64_t begin = 0; begin < (8 << 20); begin += 1 << 20) {
+    auto part = (**by_region)(begin, begin + (1 << 20));
+    ASSERT_TRUE(part) << part.error().ToString();
+    for (const ByteRange& r : *part) {
+      EXPECT_GE(r.offset, begin);
+      EXPECT_LE(r.offset + r.length, begin + (1 << 20));
+      joined.push_back(r);
+    }
+  }
+  EXPECT_EQ(NormalizeRanges(joined), **whole);
+  EXPECT_THAT(**whole, ElementsAre(ByteRange{40960, 4096}, ByteRange{(4 << 20) - 4096, 8192},
+                                   ByteRange{(8 << 20) - 4096, 4096}));
+}
+
 // Regression: a volume whose every block was rewritten after the snapshot
 // leaves the snapshot sharing nothing; that is still a reflink snapshot and
 // its change list is known (the property test found this).
@@ -203,11 +234,11 @@ TEST(FileDriverFallbackTest, WithoutReflinksSnapshotsAreCopiesAndChangesUnknown)
 
 TEST(ExtentDiffTest, ComparesPhysicalPlacement) {
   std::vector<Extent> a = {{0, 1000000, 8192, true, true}, {16384, 2000000, 4096, true, true}};
-  std::vector<Extent> b = {{0, 1000000, 4096, true, true}, {4096, 5000000, 4096, true, false},
+  std::vector<Extent> b = {{0, 1000000, 4096, true, true},
+                           {4096, 5000000, 4096, true, false},
                            {20480, 6000000, 4096, true, false}};
   // [4096,8192) moved; [16384,20480) only in a; [20480,24576) only in b.
-  EXPECT_THAT(DiffExtents(a, b, 32768),
-              ElementsAre(ByteRange{4096, 4096}, ByteRange{16384, 8192}));
+  EXPECT_THAT(DiffExtents(a, b, 32768), ElementsAre(ByteRange{4096, 4096}, ByteRange{16384, 8192}));
   std::vector<Extent> inexact = {{0, 1000000, 8192, false, true}};
   EXPECT_THAT(DiffExtents(a, inexact, 8192), ElementsAre(ByteRange{0, 8192}));
 }

@@ -55,7 +55,8 @@ TEST(FileDriverSyncTest, IncrementalSyncUsesReflinkChangeTracking) {
   ASSERT_TRUE(src.CreateSnapshot("p", "vm", "s2", 0).ok());
   auto ranges = src.ChangedRanges("p", "vm@s1", "vm@s2");
   ASSERT_TRUE(ranges && ranges->has_value());
-  sync::ChangeBase base{*src.Path("p", "vm@s1"), "", {}, {}};
+  sync::ChangeBase base;
+  base.base_path = *src.Path("p", "vm@s1");
   for (const auto& r : **ranges) base.changed.push_back({r.offset, r.length});
 
   auto second = sync_snapshot("vm@s2", base);

@@ -121,7 +121,7 @@ RC_GTEST_PROP(SyncProperty, ChangeListRoundsReadOnlyTheChangedBlocks, ()) {
     WriteAll(cur, next);
     auto r = SyncFiles(cur, dir / "dst", dir / "state", [&](SenderOptions& s) {
       s.cache_dir = dir / "srccache";
-      s.base = ChangeBase{prev, "", changed, {}};
+      s.base = ChangeBase{prev, "", changed, {}, {}};
     });
     RC_ASSERT(r.sender.has_value());
     RC_ASSERT(r.receiver.has_value());
@@ -162,7 +162,7 @@ TEST(SyncEngineTest, ChangeListRangesAreWidenedToWholeBlocks) {
   WriteAll(dir / "snap2", v);
   auto r = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
     s.cache_dir = dir / "cache";
-    s.base = ChangeBase{dir / "snap1", "", changed, {}};
+    s.base = ChangeBase{dir / "snap1", "", changed, {}, {}};
   });
   ASSERT_TRUE(r.sender) << r.sender.error().ToString();
   ASSERT_TRUE(r.receiver) << r.receiver.error().ToString();
@@ -195,7 +195,7 @@ TEST(SyncEngineTest, UnderReportedChangeIsCaughtWhenTheChunkIsReadWhole) {
   WriteAll(dir / "snap2", v);
   auto r = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
     s.cache_dir = dir / "cache";
-    s.base = ChangeBase{dir / "snap1", "", {ByteRange{2 * 65536, 4096}}, {}};
+    s.base = ChangeBase{dir / "snap1", "", {ByteRange{2 * 65536, 4096}}, {}, {}};
     s.test_corrupt_chunk = 2;
   });
   ASSERT_FALSE(r.sender);
@@ -279,7 +279,7 @@ TEST(SyncEngineTest, ChangeTrackingRehashesOnlyTheChangedChunks) {
   std::vector<uint8_t> v = SyncedThenChanged(dir, 300000, 2);
   auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
     s.cache_dir = dir / "cache";
-    s.base = ChangeBase{dir / "snap1", "", {ByteRange{300000, 4096}}, {}};
+    s.base = ChangeBase{dir / "snap1", "", {ByteRange{300000, 4096}}, {}, {}};
   });
   ASSERT_TRUE(r2.sender) << r2.sender.error().ToString();
   ASSERT_TRUE(r2.receiver);
@@ -300,7 +300,7 @@ TEST(SyncEngineTest, DeferredChangeListIsUsedAndAFailedOneFallsBackToHashing) {
     std::atomic<int> asked{0};
     auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
       s.cache_dir = dir / "cache";
-      s.base = ChangeBase{dir / "snap1", "", {}, {}};
+      s.base = ChangeBase{dir / "snap1", "", {}, {}, {}};
       s.base->find_changed = [&]() -> Result<std::vector<ByteRange>> {
         ++asked;
         if (fails) return Err(Unavailable("test: no answer"));
@@ -318,6 +318,93 @@ TEST(SyncEngineTest, DeferredChangeListIsUsedAndAFailedOneFallsBackToHashing) {
     EXPECT_EQ(r2.receiver->chunks_changed, 1u);
     EXPECT_EQ(ReadAll(dir / "dst"), v);
   }
+}
+
+// A volume of three discovery regions (1024 chunks each: 4 KiB chunks here),
+// synced once with caches, then two blocks rewritten in the first and last
+// region: the returned bytes, in "snap2".
+std::vector<uint8_t> ThreeRegionsSyncedThenChanged(const ScratchDir& dir) {
+  std::mt19937_64 rng(21);
+  std::vector<uint8_t> v(10 * 1024 * 1024 + 512);
+  testing::FillRandom(v, 0, v.size(), rng);
+  WriteAll(dir / "snap1", v);
+  WriteAll(dir / "dst", {});
+  auto r1 = SyncFiles(dir / "snap1", dir / "dst", dir / "state", [&](SenderOptions& s) {
+    s.cache_dir = dir / "cache";
+    s.chunk_size = 4096;
+  });
+  EXPECT_TRUE(r1.sender && r1.receiver) << "the first round failed";
+  testing::FillRandom(v, 100 * 4096, 4096, rng);
+  testing::FillRandom(v, 2500 * 4096, 4096, rng);
+  WriteAll(dir / "snap2", v);
+  return v;
+}
+
+// Region by region (ChangeBase::find_changed_in), the digests of the first
+// regions reach the destination, and are compared there, while a later
+// region is still being examined.
+TEST(SyncEngineTest, RegionalChangeListStreamsTheFirstRegionsEarly) {
+  ScratchDir dir;
+  std::vector<uint8_t> v = ThreeRegionsSyncedThenChanged(dir);
+  const uint64_t region = 1024 * 4096;
+  std::vector<std::pair<uint64_t, uint64_t>> asked;
+  std::atomic<uint64_t> compared{0};
+  bool compared_before_last = false;
+  auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
+    s.cache_dir = dir / "cache";
+    s.chunk_size = 4096;
+    s.progress = [&](const Progress& p) { compared = p.chunks_done; };
+    s.base = ChangeBase{dir / "snap1", "", {}, {}, {}};
+    s.base->find_changed_in = [&](uint64_t begin, uint64_t end) -> Result<std::vector<ByteRange>> {
+      asked.emplace_back(begin, end);
+      if (begin == 2 * region) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (compared.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        compared_before_last = compared.load() > 0;
+        return std::vector<ByteRange>{ByteRange{2500 * 4096, 4096}};
+      }
+      if (begin == 0) return std::vector<ByteRange>{ByteRange{100 * 4096, 4096}};
+      return std::vector<ByteRange>{};
+    };
+  });
+  ASSERT_TRUE(r2.sender) << r2.sender.error().ToString();
+  ASSERT_TRUE(r2.receiver) << r2.receiver.error().ToString();
+  EXPECT_EQ(r2.sender->discovery, "change-tracking");
+  EXPECT_TRUE(r2.sender->discovery_note.empty()) << r2.sender->discovery_note;
+  EXPECT_TRUE(compared_before_last);
+  EXPECT_EQ(asked, (std::vector<std::pair<uint64_t, uint64_t>>{
+                       {0, region}, {region, 2 * region}, {2 * region, v.size()}}));
+  EXPECT_EQ(r2.sender->bytes_read, 4 * 4096u);  // two blocks, each hashed once and sent once
+  EXPECT_EQ(r2.receiver->chunks_changed, 2u);
+  EXPECT_EQ(ReadAll(dir / "dst"), v);
+}
+
+// A region whose change list cannot be found is hashed whole; the others
+// still use theirs, and the copy is exact.
+TEST(SyncEngineTest, ARegionWithoutAChangeListIsHashedThere) {
+  ScratchDir dir;
+  std::vector<uint8_t> v = ThreeRegionsSyncedThenChanged(dir);
+  const uint64_t region = 1024 * 4096;
+  auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
+    s.cache_dir = dir / "cache";
+    s.chunk_size = 4096;
+    s.base = ChangeBase{dir / "snap1", "", {}, {}, {}};
+    s.base->find_changed_in = [&](uint64_t begin, uint64_t) -> Result<std::vector<ByteRange>> {
+      if (begin == 2 * region) return Err(Unavailable("test: no answer"));
+      if (begin == 0) return std::vector<ByteRange>{ByteRange{100 * 4096, 4096}};
+      return std::vector<ByteRange>{};
+    };
+  });
+  ASSERT_TRUE(r2.sender) << r2.sender.error().ToString();
+  ASSERT_TRUE(r2.receiver) << r2.receiver.error().ToString();
+  EXPECT_EQ(r2.sender->discovery, "change-tracking");
+  EXPECT_NE(r2.sender->discovery_note.find("test: no answer"), std::string::npos)
+      << r2.sender->discovery_note;
+  // The last region (10 MiB + 512 - 8 MiB) was read whole to hash it.
+  EXPECT_GE(r2.sender->bytes_read, v.size() - 2 * region);
+  EXPECT_EQ(ReadAll(dir / "dst"), v);
 }
 
 // The destination holds another version than the source's base: the change
@@ -344,7 +431,7 @@ TEST(SyncEngineTest, ChangeListAgainstADifferentDestinationFallsBackToBlockCompa
   WriteAll(dir / "next", next);
   auto r = SyncFiles(dir / "next", dir / "dst", dir / "state", [&](SenderOptions& s) {
     s.cache_dir = dir / "cache";
-    s.base = ChangeBase{dir / "base", "", {ByteRange{3 * 65536 + 40000, 4096}}, {}};
+    s.base = ChangeBase{dir / "base", "", {ByteRange{3 * 65536 + 40000, 4096}}, {}, {}};
   });
   ASSERT_TRUE(r.sender) << r.sender.error().ToString();
   ASSERT_TRUE(r.receiver) << r.receiver.error().ToString();

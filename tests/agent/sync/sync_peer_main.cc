@@ -139,12 +139,19 @@ int Send(const std::map<std::string, std::string>& f) {
   o.test_corrupt_chunk = f.count("corrupt-chunk") ? std::stoll(f.at("corrupt-chunk")) : -1;
   o.peer_timeout = std::chrono::milliseconds(Num(f, "peer-timeout-ms", 30000));
   if (f.count("base")) {
-    sync::ChangeBase base{f.at("base"), "", {}, {}};
+    sync::ChangeBase base;
+    base.base_path = f.at("base");
     if (f.count("fiemap")) {
-      // Found on the discovery thread, while the handshake runs.
-      base.find_changed = [from = f.at("base"),
-                           to = o.source_path]() -> Result<std::vector<sync::ByteRange>> {
-        ASSIGN_OR_RETURN(auto ranges, storage::ChangedRangesBetweenReflinks(from, to));
+      // Asked region by region on the discovery thread, as the agent does
+      // (agent/daemon/region_changes.h), while the handshake runs.
+      auto diff = std::make_shared<std::unique_ptr<storage::ReflinkDiff>>();
+      base.find_changed_in = [diff, from = f.at("base"), to = o.source_path](
+                                 uint64_t begin,
+                                 uint64_t end) -> Result<std::vector<sync::ByteRange>> {
+        if (!*diff) {
+          ASSIGN_OR_RETURN(*diff, storage::ReflinkDiff::Open(from, to));
+        }
+        ASSIGN_OR_RETURN(auto ranges, (*diff)->ChangedIn(begin, end));
         std::vector<sync::ByteRange> out;
         for (const auto& r : ranges) out.push_back({r.offset, r.length});
         return out;
