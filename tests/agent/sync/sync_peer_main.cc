@@ -10,6 +10,7 @@
 //   drover-sync-peer send --endpoint EP --server-key KEY|FILE --key SECRETFILE --ticket T
 //       --source PATH [--cache-dir DIR] [--base PATH [--fiemap]] [--bwlimit BYTES/S]
 //       [--rsync-min BYTES] [--corrupt-chunk N] [--peer-timeout-ms N] [--progress]
+//       [--go-fifo PATH]
 //
 // receive prints "endpoint EP" as soon as it listens (and writes it to
 // --endpoint-file); both print the final report as one JSON line. Exit 0 on
@@ -160,6 +161,15 @@ int Send(const std::map<std::string, std::string>& f) {
     o.base = std::move(base);
   }
   if (f.count("progress")) o.progress = Printer();
+  if (f.count("go-fifo")) {
+    // Started ahead, as an agent is: "ready" once the keys are loaded, and
+    // the sync begins when a line arrives on the FIFO (tools/bench-sync
+    // starts its clock there, so process start is not counted).
+    std::cout << "ready" << std::endl;
+    std::ifstream go(f.at("go-fifo"));
+    std::string line;
+    if (!std::getline(go, line)) return Usage("nothing arrived on --go-fifo");
+  }
   auto report = sync::RunSender(o);
   if (!report) return Fail(report.error());
   std::cout << WithRss(sync::ReportToJson(*report)) << std::endl;
