@@ -90,15 +90,17 @@ std::vector<ByteRange> ClipTo(std::vector<ByteRange> ranges, uint64_t begin, uin
 }
 
 // Change tracking region by region over the base's digests in `d`.
+// `first` is the first region's answer, asked while the base's digests
+// were still loading.
 Status DiscoverByRegion(int fd, const Layout& layout, const ChangeBase& base, int threads,
                         const std::atomic<bool>* cancel, DiscoveryProgress* progress,
-                        Discovery& d) {
+                        Result<std::vector<ByteRange>> first, Discovery& d) {
   const uint64_t region = kRegionChunks * layout.chunk_size;
   for (uint64_t begin = 0; begin < layout.size; begin += region) {
     if (cancel && cancel->load()) return Aborted("change discovery cancelled");
     const uint64_t end = std::min(layout.size, begin + region);
     std::vector<ByteRange> ranges;
-    auto found = base.find_changed_in(begin, end);
+    auto found = begin == 0 ? std::move(first) : base.find_changed_in(begin, end);
     if (found) {
       ranges = ClipTo(std::move(*found), begin, end);
     } else {
@@ -175,11 +177,18 @@ Result<Discovery> DiscoverSource(int fd, const std::string& path, const std::str
     }
     return d;
   }
+  // The first region's change list is found while the base's digests load.
+  Result<std::vector<ByteRange>> first_region = std::vector<ByteRange>{};
+  if (regional) {
+    first_region =
+        base->find_changed_in(0, std::min(layout.size, kRegionChunks * layout.chunk_size));
+  }
   if (base_loader.joinable()) base_loader.join();
   if (trust_base && base_digests) {
     d.digests = std::move(*base_digests);
     if (regional) {
-      RETURN_IF_ERROR(DiscoverByRegion(fd, layout, *base, threads, cancel, progress, d));
+      RETURN_IF_ERROR(DiscoverByRegion(fd, layout, *base, threads, cancel, progress,
+                                       std::move(first_region), d));
     } else {
       std::vector<uint64_t> blocks = BlocksTouching(layout, d.changed);
       RETURN_IF_ERROR(HashSomeBlocks(fd, layout, blocks, d.digests, threads));
