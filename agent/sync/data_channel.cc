@@ -272,6 +272,24 @@ Result<std::optional<Incoming>> DataClient::Receive(std::chrono::milliseconds ti
   return std::optional<Incoming>(std::move(in));
 }
 
+Status DataClient::Send(std::vector<uint8_t>&& payload) {
+  auto* owned = new std::vector<uint8_t>(std::move(payload));
+  const size_t size = owned->size();
+  zmq_msg_t msg;
+  zmq_msg_init_data(
+      &msg, owned->data(), size,
+      [](void*, void* hint) { delete static_cast<std::vector<uint8_t>*>(hint); }, owned);
+  for (;;) {
+    if (zmq_msg_send(&msg, impl_->dealer, 0) >= 0) break;
+    if (zmq_errno() != EINTR) {
+      zmq_msg_close(&msg);  // frees `owned`
+      return ZmqStatus("zmq send");
+    }
+  }
+  bytes_sent_ += size;
+  return Status::Ok();
+}
+
 Status DataClient::Send(std::span<const uint8_t> payload) {
   RETURN_STATUS_IF_ERROR(SendFrame(impl_->dealer, payload, false));
   bytes_sent_ += payload.size();

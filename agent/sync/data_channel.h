@@ -70,6 +70,8 @@ class DataClient {
   // server has refused our key.
   Result<std::optional<Incoming>> Receive(std::chrono::milliseconds timeout);
   Status Send(std::span<const uint8_t> payload);
+  // Hands the frame to ZeroMQ without copying it (data frames are large).
+  Status Send(std::vector<uint8_t>&& payload);
   uint64_t bytes_sent() const { return bytes_sent_; }
   uint64_t bytes_received() const { return bytes_received_; }
 

@@ -84,7 +84,7 @@ class SenderSession {
     std::vector<uint8_t> frame = Encode(m);
     limiter_.Acquire(frame.size());
     last_send_ = Clock::now();
-    return channel_->Send(frame);
+    return channel_->Send(std::move(frame));
   }
 
   void Report(Phase phase) {
