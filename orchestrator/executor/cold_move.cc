@@ -30,6 +30,12 @@ Result<nlohmann::json> RunColdMove(const ColdMoveRequest& m, daemon::AgentClient
   if (g.volumes.empty()) return Err(InvalidArgument("guest " + m.guest + " has no disks"));
   ASSIGN_OR_RETURN(auto reused, RequireAbsentOrRetired(agents, m.to, g.volumes));
   bool was_running = g.state == "running";
+  // Every phase says whether the guest was running: a recovery after a crash
+  // puts it back as it was (RecoverStep), not always running.
+  auto progress = [&](nlohmann::json p) {
+    p["was_running"] = was_running;
+    job.Progress(std::move(p));
+  };
   nlohmann::json name = {{"name", m.guest}};
   bool copied = false, defined = false;
   // Until the guest runs on the destination: back to the source as it was.
@@ -52,41 +58,41 @@ Result<nlohmann::json> RunColdMove(const ColdMoveRequest& m, daemon::AgentClient
     return Err(s.WithContext("cold move of " + m.guest + " to " + m.to + extra));
   };
 
-  job.Progress({{"phase", "stop"}});
+  progress({{"phase", "stop"}});
   Clock::time_point stopped = Clock::now();
   if (was_running) {
     auto r = agents.Call(m.from, "agent.guest.stop", {{"name", m.guest}, {"timeout_ms", 3000}},
                          kAgentCallTimeout);
     if (!r) return fail(r.error().WithContext("stop on " + m.from));
   }
-  job.Progress({{"phase", "sync"}, {"bytes", 0}});
+  progress({{"phase", "sync"}, {"bytes", 0}});
   copied = true;
   uint64_t bytes = 0;
   for (const auto& v : g.volumes) {
     if (job.cancelled()) return fail(Aborted("cancelled"));
-    auto progress = [&](const nlohmann::json& t) {
-      job.Progress({{"phase", "sync"},
-                    {"volume", v},
-                    {"bytes", bytes + t.value("bytes_sent", uint64_t{0})},
-                    {"seconds", Seconds(stopped)}});
+    auto on_sync = [&](const nlohmann::json& t) {
+      progress({{"phase", "sync"},
+                {"volume", v},
+                {"bytes", bytes + t.value("bytes_sent", uint64_t{0})},
+                {"seconds", Seconds(stopped)}});
     };
-    auto done = agents.Sync({m.from, v, m.to, v, 0}, progress, job.cancel_flag());
+    auto done = agents.Sync({m.from, v, m.to, v, 0}, on_sync, job.cancel_flag());
     if (!done) return fail(done.error().WithContext("sync of " + v));
     bytes +=
         done->value("source_report", nlohmann::json::object()).value("bytes_sent", uint64_t{0});
   }
-  job.Progress({{"phase", "define"}, {"bytes", bytes}});
+  progress({{"phase", "define"}, {"bytes", bytes}});
   auto d = agents.Call(m.to, "agent.guest.define", {{"spec", g.spec}}, kAgentCallTimeout);
   if (!d) return fail(d.error().WithContext("define on " + m.to));
   defined = true;
   if (was_running) {
-    job.Progress({{"phase", "start"}, {"bytes", bytes}});
+    progress({{"phase", "start"}, {"bytes", bytes}});
     auto s = agents.Call(m.to, "agent.guest.start", name, kAgentCallTimeout);
     if (!s) return fail(s.error().WithContext("start on " + m.to));
   }
   double downtime_ms = std::chrono::duration<double, std::milli>(Clock::now() - stopped).count();
 
-  job.Progress({{"phase", "retire"}, {"bytes", bytes}});
+  progress({{"phase", "retire"}, {"bytes", bytes}});
   nlohmann::json result = {{"guest", m.guest},
                            {"from", m.from},
                            {"to", m.to},

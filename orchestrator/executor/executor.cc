@@ -195,7 +195,7 @@ void Executor::Drive(ActiveRun* run, bool resuming) {
       if (rec.attempts == 0) continue;
       // It began once: make it safe before it runs again. An agent that
       // just came back may not answer yet: ask again for a while.
-      auto recovered = RecoverStep(steps[i], rec.phase, *agents_);
+      auto recovered = RecoverStep(steps[i], rec.phase, rec.phase_detail, *agents_);
       for (int tries = 0; !recovered && tries < 10 && !run->cancel &&
                           (recovered.error().code() == Code::kUnavailable ||
                            recovered.error().code() == Code::kTimeout);
@@ -203,7 +203,7 @@ void Executor::Drive(ActiveRun* run, bool resuming) {
         spdlog::info("run {} step {}: recovery: {}; trying again", run->id, rec.id,
                      recovered.error().ToString());
         std::this_thread::sleep_for(std::chrono::seconds(2));
-        recovered = RecoverStep(steps[i], rec.phase, *agents_);
+        recovered = RecoverStep(steps[i], rec.phase, rec.phase_detail, *agents_);
       }
       if (!recovered) {
         (void)journal_->StepFailed(run->id, rec.id, "failed",

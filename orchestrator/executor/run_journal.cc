@@ -143,8 +143,16 @@ Result<RunRecord> RunJournal::Load(const std::string& run) {
       "WHERE run_id = ? ORDER BY ordinal",
       {run}, [&](const state::Row& row) {
         r.steps.push_back({row.Text(0), row.Text(1), row.Text(2), static_cast<int>(row.Int(3)),
-                           Parse(row.Text(4)), row.Text(5)});
+                           Parse(row.Text(4)), row.Text(5), nullptr});
       }));
+  for (StepRecord& step : r.steps) {
+    if (step.phase.empty()) continue;
+    RETURN_IF_ERROR(
+        db_->Exec("SELECT detail FROM run_journal WHERE run_id = ? AND step_id = ? AND event = ? "
+                  "ORDER BY seq DESC LIMIT 1",
+                  {run, step.id, "phase " + step.phase},
+                  [&](const state::Row& row) { step.phase_detail = Parse(row.Text(0)); }));
+  }
   return r;
 }
 

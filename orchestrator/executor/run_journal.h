@@ -28,6 +28,7 @@ struct StepRecord {
   int attempts = 0;
   nlohmann::json result;  // null until done
   std::string error;
+  nlohmann::json phase_detail;  // what the last phase was journaled with (null before)
 };
 
 struct RunRecord {

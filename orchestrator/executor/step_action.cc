@@ -44,8 +44,12 @@ Result<Recovery> FinishMove(const plans::Step& step, const std::optional<GuestOn
 // Puts a guest whose migration or move did not finish back on its source:
 // running, with the destination's partial copy gone.
 Result<Recovery> UndoMove(const plans::Step& step, const std::string& last_phase,
-                          const std::optional<GuestOnHost>& src,
+                          const nlohmann::json& phase_detail, const std::optional<GuestOnHost>& src,
                           const std::optional<GuestOnHost>& dst, daemon::AgentClient& agents) {
+  // A migrated guest was running; a cold move says whether its was (a
+  // journal from before it said so: assume running, as before).
+  const bool was_running = step.action == "migrate" || !phase_detail.is_object() ||
+                           phase_detail.value("was_running", true);
   if (!src) {
     return Err(Aborted("guest " + step.guest + " is neither defined on " + step.from +
                        " nor running on " + step.to + ": left alone for an operator"));
@@ -72,6 +76,13 @@ Result<Recovery> UndoMove(const plans::Step& step, const std::string& last_phase
     if (!removed.ok()) return Err(removed.WithContext("discarding the copy on " + step.to));
   }
   ASSIGN_OR_RETURN(auto now, FindGuest(agents, step.from, step.guest));
+  if (!was_running) {
+    if (!now) {
+      return Err(Aborted("guest " + step.guest + " is gone from " + step.from +
+                         " after undoing the step: " + notes.dump()));
+    }
+    return Recovery{false, {{"undone", notes}, {"left", now->state}}};
+  }
   if (now && now->state != "running" && !last_phase.empty()) {
     const char* call = now->state == "shutoff" ? "agent.guest.start" : "agent.guest.resume";
     note(call, agents.Call(step.from, call, name, kAgentCallTimeout));
@@ -85,7 +96,7 @@ Result<Recovery> UndoMove(const plans::Step& step, const std::string& last_phase
 }
 
 Result<Recovery> RecoverMove(const plans::Step& step, const std::string& last_phase,
-                             daemon::AgentClient& agents) {
+                             const nlohmann::json& phase_detail, daemon::AgentClient& agents) {
   ASSIGN_OR_RETURN(auto src, FindGuest(agents, step.from, step.guest));
   ASSIGN_OR_RETURN(auto dst, FindGuest(agents, step.to, step.guest));
   if (dst && dst->state == "running") {
@@ -104,7 +115,7 @@ Result<Recovery> RecoverMove(const plans::Step& step, const std::string& last_ph
       return FinishMove(step, src, *dst, agents);
     }
   }
-  return UndoMove(step, last_phase, src, dst, agents);
+  return UndoMove(step, last_phase, phase_detail, src, dst, agents);
 }
 
 Result<Recovery> RecoverClone(const plans::Step& step, const std::string& last_phase,
@@ -156,9 +167,9 @@ Result<json> RunStep(const plans::Step& step, const StepOptions& options,
 }
 
 Result<Recovery> RecoverStep(const plans::Step& step, const std::string& last_phase,
-                             daemon::AgentClient& agents) {
+                             const nlohmann::json& phase_detail, daemon::AgentClient& agents) {
   if (step.action == "migrate" || step.action == "move") {
-    return RecoverMove(step, last_phase, agents);
+    return RecoverMove(step, last_phase, phase_detail, agents);
   }
   if (step.action == "clone") return RecoverClone(step, last_phase, agents);
   return Err(InvalidArgument("step " + step.id + ": unknown action '" + step.action + "'"));

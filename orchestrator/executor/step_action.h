@@ -38,8 +38,10 @@ struct Recovery {
 };
 
 // `last_phase` is the phase the journal last recorded for the step ("" when
-// it never started acting).
+// it never started acting), `phase_detail` what it was recorded with (a cold
+// move says there whether its guest was running: one that was off is put
+// back off).
 Result<Recovery> RecoverStep(const plans::Step& step, const std::string& last_phase,
-                             daemon::AgentClient& agents);
+                             const nlohmann::json& phase_detail, daemon::AgentClient& agents);
 
 }  // namespace drover::executor

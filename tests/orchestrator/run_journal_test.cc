@@ -55,6 +55,28 @@ TEST_F(RunJournalTest, RecordsStepsAndTransitionsInOrder) {
                                               "s2:step started", "s2:step failed", ":run failed"}));
 }
 
+// A recovery reads what the last phase was journaled with (a cold move's
+// "was_running"), not an earlier phase's, nor another step's.
+TEST_F(RunJournalTest, TheLastPhasesDetailIsLoadedWithItsStep) {
+  ASSERT_TRUE(journal_->CreateRun("r-2", Plan()).ok());
+  ASSERT_TRUE(journal_->StepStarted("r-2", "s1").ok());
+  ASSERT_TRUE(journal_->StepPhase("r-2", "s1", "stop", {{"was_running", true}}).ok());
+  ASSERT_TRUE(journal_->StepStarted("r-2", "s2").ok());
+  ASSERT_TRUE(journal_->StepPhase("r-2", "s2", "stop", {{"was_running", true}}).ok());
+  ASSERT_TRUE(journal_->StepPhase("r-2", "s1", "sync", {{"was_running", false}}).ok());
+  auto r = journal_->Load("r-2");
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->steps.size(), 2u);
+  EXPECT_EQ(r->steps[0].phase, "sync");
+  EXPECT_EQ(r->steps[0].phase_detail, (nlohmann::json{{"was_running", false}}));
+  EXPECT_EQ(r->steps[1].phase_detail, (nlohmann::json{{"was_running", true}}));
+
+  ASSERT_TRUE(journal_->CreateRun("r-3", Plan()).ok());
+  auto fresh = journal_->Load("r-3");
+  ASSERT_TRUE(fresh);
+  EXPECT_TRUE(fresh->steps[0].phase_detail.is_null());
+}
+
 TEST_F(RunJournalTest, RunsLeftRunningAreInterruptedAfterAReopen) {
   ASSERT_TRUE(journal_->CreateRun("r-1", Plan()).ok());
   ASSERT_TRUE(journal_->CreateRun("r-2", Plan()).ok());
