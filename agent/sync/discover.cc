@@ -80,11 +80,25 @@ namespace {
 // milliseconds of FIEMAP, large enough that a region costs few calls.
 constexpr uint64_t kRegionChunks = 1024;
 
+// A driver's answer for [begin, end): clipped to it, sorted and merged, as
+// the sender's look-ups (ChangesIn) need, whatever order the driver used.
 std::vector<ByteRange> ClipTo(std::vector<ByteRange> ranges, uint64_t begin, uint64_t end) {
-  std::vector<ByteRange> out;
+  std::vector<ByteRange> clipped;
   for (const ByteRange& r : ranges) {
-    const uint64_t a = std::max(begin, r.offset), b = std::min(end, r.offset + r.length);
-    if (a < b) out.push_back(ByteRange{a, b - a});
+    const uint64_t a = std::max(begin, r.offset),
+                   b = std::min(end, r.offset + std::min(r.length, UINT64_MAX - r.offset));
+    if (a < b) clipped.push_back(ByteRange{a, b - a});
+  }
+  std::sort(clipped.begin(), clipped.end(),
+            [](const ByteRange& x, const ByteRange& y) { return x.offset < y.offset; });
+  std::vector<ByteRange> out;
+  for (const ByteRange& r : clipped) {
+    if (!out.empty() && r.offset <= out.back().offset + out.back().length) {
+      out.back().length =
+          std::max(out.back().offset + out.back().length, r.offset + r.length) - out.back().offset;
+    } else {
+      out.push_back(r);
+    }
   }
   return out;
 }

@@ -381,6 +381,32 @@ TEST(SyncEngineTest, RegionalChangeListStreamsTheFirstRegionsEarly) {
   EXPECT_EQ(ReadAll(dir / "dst"), v);
 }
 
+// A driver's answer out of order, overlapping, reaching past its region or
+// past the end of everything is clipped and merged, never trusted as is.
+TEST(SyncEngineTest, AnUntidyRegionalAnswerIsClippedAndMerged) {
+  ScratchDir dir;
+  std::vector<uint8_t> v = ThreeRegionsSyncedThenChanged(dir);
+  const uint64_t region = 1024 * 4096;
+  auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
+    s.cache_dir = dir / "cache";
+    s.chunk_size = 4096;
+    s.base = ChangeBase{dir / "snap1", "", {}, {}, {}};
+    s.base->find_changed_in = [&](uint64_t begin, uint64_t) -> Result<std::vector<ByteRange>> {
+      if (begin == 0) {
+        return std::vector<ByteRange>{ByteRange{100 * 4096 + 1000, 100},
+                                      ByteRange{5 * region, 4096}, ByteRange{100 * 4096, 4096}};
+      }
+      if (begin == 2 * region) return std::vector<ByteRange>{ByteRange{2500 * 4096, UINT64_MAX}};
+      return std::vector<ByteRange>{};
+    };
+  });
+  ASSERT_TRUE(r2.sender) << r2.sender.error().ToString();
+  ASSERT_TRUE(r2.receiver) << r2.receiver.error().ToString();
+  EXPECT_EQ(r2.sender->discovery, "change-tracking");
+  EXPECT_EQ(r2.receiver->chunks_changed, 2u);
+  EXPECT_EQ(ReadAll(dir / "dst"), v);
+}
+
 // A region whose change list cannot be found is hashed whole; the others
 // still use theirs, and the copy is exact.
 TEST(SyncEngineTest, ARegionWithoutAChangeListIsHashedThere) {
