@@ -28,7 +28,8 @@ std::vector<uint64_t> ChunksTouching(const Layout& layout, const std::vector<Byt
   std::vector<uint64_t> chunks;
   for (const ByteRange& r : ranges) {
     if (r.length == 0 || r.offset >= layout.size) continue;
-    uint64_t end = std::min(layout.size, r.offset + r.length);
+    // Saturating: a length near 2^64 means "to the end", not a wrap-around.
+    uint64_t end = std::min(layout.size, r.offset + std::min(r.length, UINT64_MAX - r.offset));
     for (uint64_t c = r.offset / layout.chunk_size; c * layout.chunk_size < end; ++c) {
       chunks.push_back(c);
     }
@@ -42,7 +43,8 @@ std::vector<uint64_t> BlocksTouching(const Layout& layout, const std::vector<Byt
   std::vector<uint64_t> blocks;
   for (const ByteRange& r : ranges) {
     if (r.length == 0 || r.offset >= layout.size) continue;
-    uint64_t end = std::min(layout.size, r.offset + r.length);
+    // Saturating: a length near 2^64 means "to the end", not a wrap-around.
+    uint64_t end = std::min(layout.size, r.offset + std::min(r.length, UINT64_MAX - r.offset));
     for (uint64_t b = r.offset / layout.block_size; b * layout.block_size < end; ++b) {
       blocks.push_back(b);
     }

@@ -274,6 +274,13 @@ std::vector<uint8_t> SyncedThenChanged(const ScratchDir& dir, uint64_t offset, u
   return v;
 }
 
+TEST(SyncEngineTest, AChangeReachingPastTheEndOfEverythingCountsToTheEnd) {
+  EXPECT_EQ(BlocksTouching(Layout{3 * 4096, 65536, 4096}, {ByteRange{4096, UINT64_MAX}}),
+            (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(ChunksTouching(Layout{3 * 65536, 65536, 4096}, {ByteRange{65536, UINT64_MAX}}),
+            (std::vector<uint64_t>{1, 2}));
+}
+
 TEST(SyncEngineTest, ChangeTrackingRehashesOnlyTheChangedChunks) {
   ScratchDir dir;
   std::vector<uint8_t> v = SyncedThenChanged(dir, 300000, 2);
