@@ -388,24 +388,31 @@ TEST(SyncEngineTest, RegionalChangeListStreamsTheFirstRegionsEarly) {
   EXPECT_EQ(ReadAll(dir / "dst"), v);
 }
 
+// The second round of ThreeRegionsSyncedThenChanged, its change list asked
+// region by region from `find_in`.
+testing::PairResult SyncByRegion(
+    const ScratchDir& dir,
+    std::function<Result<std::vector<ByteRange>>(uint64_t, uint64_t)> find_in) {
+  return SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
+    s.cache_dir = dir / "cache";
+    s.chunk_size = 4096;
+    s.base = ChangeBase{dir / "snap1", "", {}, {}, std::move(find_in)};
+  });
+}
+
 // A driver's answer out of order, overlapping, reaching past its region or
 // past the end of everything is clipped and merged, never trusted as is.
 TEST(SyncEngineTest, AnUntidyRegionalAnswerIsClippedAndMerged) {
   ScratchDir dir;
   std::vector<uint8_t> v = ThreeRegionsSyncedThenChanged(dir);
   const uint64_t region = 1024 * 4096;
-  auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
-    s.cache_dir = dir / "cache";
-    s.chunk_size = 4096;
-    s.base = ChangeBase{dir / "snap1", "", {}, {}, {}};
-    s.base->find_changed_in = [&](uint64_t begin, uint64_t) -> Result<std::vector<ByteRange>> {
-      if (begin == 0) {
-        return std::vector<ByteRange>{ByteRange{100 * 4096 + 1000, 100},
-                                      ByteRange{5 * region, 4096}, ByteRange{100 * 4096, 4096}};
-      }
-      if (begin == 2 * region) return std::vector<ByteRange>{ByteRange{2500 * 4096, UINT64_MAX}};
-      return std::vector<ByteRange>{};
-    };
+  auto r2 = SyncByRegion(dir, [&](uint64_t begin, uint64_t) -> Result<std::vector<ByteRange>> {
+    if (begin == 0) {
+      return std::vector<ByteRange>{ByteRange{100 * 4096 + 1000, 100}, ByteRange{5 * region, 4096},
+                                    ByteRange{100 * 4096, 4096}};
+    }
+    if (begin == 2 * region) return std::vector<ByteRange>{ByteRange{2500 * 4096, UINT64_MAX}};
+    return std::vector<ByteRange>{};
   });
   ASSERT_TRUE(r2.sender) << r2.sender.error().ToString();
   ASSERT_TRUE(r2.receiver) << r2.receiver.error().ToString();
@@ -420,15 +427,10 @@ TEST(SyncEngineTest, ARegionWithoutAChangeListIsHashedThere) {
   ScratchDir dir;
   std::vector<uint8_t> v = ThreeRegionsSyncedThenChanged(dir);
   const uint64_t region = 1024 * 4096;
-  auto r2 = SyncFiles(dir / "snap2", dir / "dst", dir / "state", [&](SenderOptions& s) {
-    s.cache_dir = dir / "cache";
-    s.chunk_size = 4096;
-    s.base = ChangeBase{dir / "snap1", "", {}, {}, {}};
-    s.base->find_changed_in = [&](uint64_t begin, uint64_t) -> Result<std::vector<ByteRange>> {
-      if (begin == 2 * region) return Err(Unavailable("test: no answer"));
-      if (begin == 0) return std::vector<ByteRange>{ByteRange{100 * 4096, 4096}};
-      return std::vector<ByteRange>{};
-    };
+  auto r2 = SyncByRegion(dir, [&](uint64_t begin, uint64_t) -> Result<std::vector<ByteRange>> {
+    if (begin == 2 * region) return Err(Unavailable("test: no answer"));
+    if (begin == 0) return std::vector<ByteRange>{ByteRange{100 * 4096, 4096}};
+    return std::vector<ByteRange>{};
   });
   ASSERT_TRUE(r2.sender) << r2.sender.error().ToString();
   ASSERT_TRUE(r2.receiver) << r2.receiver.error().ToString();
