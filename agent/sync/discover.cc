@@ -129,12 +129,13 @@ Status DiscoverByRegion(int fd, const Layout& layout, const ChangeBase& base, in
     RETURN_IF_ERROR(HashSomeBlocks(fd, layout, blocks, d.digests, threads));
     for (uint64_t b : blocks) d.bytes_read += layout.BlockLength(b);
     if (progress) {
-      const uint64_t first = begin / layout.chunk_size;
-      const uint64_t last = (end + layout.chunk_size - 1) / layout.chunk_size;
-      progress->Publish(DiscoveryProgress::Region{
-          first,
-          std::vector<Digest>(d.digests.chunks.begin() + first, d.digests.chunks.begin() + last),
-          ranges});
+      const uint64_t first_chunk = begin / layout.chunk_size;
+      const uint64_t end_chunk = (end + layout.chunk_size - 1) / layout.chunk_size;
+      progress->Publish(
+          DiscoveryProgress::Region{first_chunk,
+                                    std::vector<Digest>(d.digests.chunks.begin() + first_chunk,
+                                                        d.digests.chunks.begin() + end_chunk),
+                                    ranges});
     }
     d.changed.insert(d.changed.end(), ranges.begin(), ranges.end());
   }
