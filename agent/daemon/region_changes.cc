@@ -53,7 +53,8 @@ struct FinderState {
                                [](uint64_t pos, const auto& r) { return pos < r.offset; });
     if (it != whole.begin()) --it;
     for (; it != whole.end() && it->offset < end; ++it) {
-      if (it->offset + it->length > begin) out.push_back({it->offset, it->length});
+      const uint64_t reach = it->offset + std::min(it->length, UINT64_MAX - it->offset);
+      if (reach > begin) out.push_back({it->offset, it->length});
     }
     return out;
   }

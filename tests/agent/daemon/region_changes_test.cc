@@ -70,13 +70,16 @@ std::vector<std::pair<uint64_t, uint64_t>> Pairs(const std::vector<sync::ByteRan
 TEST(RegionChangeFinderTest, AWholeListIsAskedOnceAndLookedUpPerRegion) {
   ListDriver driver;
   driver.list = std::vector<ByteRange>{{5000, 100}, {100, 50}, {900, 300}, {3000, 10}};
+  driver.list->push_back({9000, UINT64_MAX});  // endless: in every region from 8000 on
   RegionFinder find = RegionChangeFinder(&driver, "vg", "s1", "s2");
   EXPECT_EQ(driver.whole_asked, 0);  // nothing asked until the first region
   auto a = find(0, 1000);
   auto b = find(1000, 2000);
   auto c = find(2000, 4000);
   auto d = find(4000, 8000);
-  ASSERT_TRUE(a && b && c && d);
+  auto e = find(8000, 12000);
+  auto f = find(12000, 16000);
+  ASSERT_TRUE(a && b && c && d && e && f);
   EXPECT_EQ(driver.whole_asked, 1);
   // A range across a region's edge is named in both (the discovery clips).
   EXPECT_THAT(Pairs(*a), ElementsAre(std::pair<uint64_t, uint64_t>{100, 50},
@@ -84,6 +87,8 @@ TEST(RegionChangeFinderTest, AWholeListIsAskedOnceAndLookedUpPerRegion) {
   EXPECT_THAT(Pairs(*b), ElementsAre(std::pair<uint64_t, uint64_t>{900, 300}));
   EXPECT_THAT(Pairs(*c), ElementsAre(std::pair<uint64_t, uint64_t>{3000, 10}));
   EXPECT_THAT(Pairs(*d), ElementsAre(std::pair<uint64_t, uint64_t>{5000, 100}));
+  EXPECT_THAT(Pairs(*e), ElementsAre(std::pair<uint64_t, uint64_t>{9000, UINT64_MAX}));
+  EXPECT_THAT(Pairs(*f), ElementsAre(std::pair<uint64_t, uint64_t>{9000, UINT64_MAX}));
 }
 
 TEST(RegionChangeFinderTest, ADriverThatCannotTellOrFailsFailsEveryRegion) {
