@@ -134,10 +134,4 @@ Result<std::vector<ByteRange>> ReflinkDiff::ChangedIn(uint64_t begin, uint64_t e
   return DiffExtents(maps[0], maps[1], begin, end);
 }
 
-Result<std::vector<ByteRange>> ChangedRangesBetweenReflinks(const std::string& a,
-                                                            const std::string& b) {
-  ASSIGN_OR_RETURN(auto diff, ReflinkDiff::Open(a, b));
-  return diff->ChangedIn(0, diff->size());
-}
-
 }  // namespace drover::storage

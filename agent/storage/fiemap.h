@@ -7,8 +7,9 @@
 // physical place in both has not. Extents the kernel cannot place precisely
 // (delalloc, unknown, inline, encoded) count as changed. Files are fsynced
 // first (FIEMAP_FLAG_SYNC) so delayed allocation is settled.
-// ReadExtents, DiffExtents and ChangedRangesBetweenReflinks are stateless
-// and thread-safe; a ReflinkDiff is for one thread at a time.
+// ReadExtents and DiffExtents are stateless and thread-safe; a ReflinkDiff
+// (InvalidArgument from Open when either file is not a regular file) is for
+// one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -62,11 +63,5 @@ class ReflinkDiff {
   uint64_t size_ = 0;
   bool synced_ = false;
 };
-
-// Opens both files, reads their extents and compares them over the larger
-// size. FailedPrecondition-like InvalidArgument when either file is not a
-// regular file.
-Result<std::vector<ByteRange>> ChangedRangesBetweenReflinks(const std::string& a,
-                                                            const std::string& b);
 
 }  // namespace drover::storage

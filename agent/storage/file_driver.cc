@@ -128,30 +128,26 @@ Result<int> FileDriver::Open(const std::string& pool, const std::string& name, O
   return fd;
 }
 
+// The whole answer is the one region that covers everything.
 Result<std::optional<std::vector<ByteRange>>> FileDriver::ChangedRanges(const std::string& pool,
                                                                         const std::string& from,
                                                                         const std::string& to) {
-  ASSIGN_OR_RETURN(std::string a, Path(pool, from));
-  ASSIGN_OR_RETURN(std::string b, Path(pool, to));
-  // A snapshot made by copying shares no blocks: physical placement then
-  // says nothing about what changed.
-  if (IsMarkedCopy(a) || IsMarkedCopy(b)) return std::optional<std::vector<ByteRange>>();
-  auto ranges = ChangedRangesBetweenReflinks(a, b);
-  if (!ranges && ranges.error().code() == Code::kInvalidArgument &&
-      ranges.error().message().find("FIEMAP") != std::string::npos) {
-    return std::optional<std::vector<ByteRange>>();  // no FIEMAP here: the sync hashes
-  }
-  if (!ranges) return Err(ranges.error());
-  return std::optional<std::vector<ByteRange>>(std::move(*ranges));
+  ASSIGN_OR_RETURN(auto by_region, ChangedRangesByRegion(pool, from, to));
+  if (!by_region) return std::optional<std::vector<ByteRange>>();
+  ASSIGN_OR_RETURN(auto ranges, (*by_region)(0, UINT64_MAX));
+  return std::optional<std::vector<ByteRange>>(std::move(ranges));
 }
 
 Result<std::optional<StorageDriver::RegionChanges>> FileDriver::ChangedRangesByRegion(
     const std::string& pool, const std::string& from, const std::string& to) {
   ASSIGN_OR_RETURN(std::string a, Path(pool, from));
   ASSIGN_OR_RETURN(std::string b, Path(pool, to));
+  // A snapshot made by copying shares no blocks: physical placement then
+  // says nothing about what changed.
   if (IsMarkedCopy(a) || IsMarkedCopy(b)) return std::optional<RegionChanges>();
   ASSIGN_OR_RETURN(std::shared_ptr<ReflinkDiff> diff, ReflinkDiff::Open(a, b));
-  // One FIEMAP of the first bytes tells whether the file system has it.
+  // One FIEMAP of the first bytes tells whether the file system has it (if
+  // not, the sync hashes).
   auto probe = diff->ChangedIn(0, 1);
   if (!probe && probe.error().code() == Code::kInvalidArgument &&
       probe.error().message().find("FIEMAP") != std::string::npos) {

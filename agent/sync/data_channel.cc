@@ -290,10 +290,4 @@ Status DataClient::Send(std::vector<uint8_t>&& payload) {
   return Status::Ok();
 }
 
-Status DataClient::Send(std::span<const uint8_t> payload) {
-  RETURN_STATUS_IF_ERROR(SendFrame(impl_->dealer, payload, false));
-  bytes_sent_ += payload.size();
-  return Status::Ok();
-}
-
 }  // namespace drover::sync

@@ -69,7 +69,6 @@ class DataClient {
   // One message, or nullopt after `timeout`; PermissionDenied once the
   // server has refused our key.
   Result<std::optional<Incoming>> Receive(std::chrono::milliseconds timeout);
-  Status Send(std::span<const uint8_t> payload);
   // Hands the frame to ZeroMQ without copying it (data frames are large).
   Status Send(std::vector<uint8_t>&& payload);
   uint64_t bytes_sent() const { return bytes_sent_; }
