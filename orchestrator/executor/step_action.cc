@@ -46,10 +46,13 @@ Result<Recovery> FinishMove(const plans::Step& step, const std::optional<GuestOn
 Result<Recovery> UndoMove(const plans::Step& step, const std::string& last_phase,
                           const nlohmann::json& phase_detail, const std::optional<GuestOnHost>& src,
                           const std::optional<GuestOnHost>& dst, daemon::AgentClient& agents) {
-  // A migrated guest was running; a cold move says whether its was (a
-  // journal from before it said so: assume running, as before).
-  const bool was_running = step.action == "migrate" || !phase_detail.is_object() ||
-                           phase_detail.value("was_running", true);
+  // A migrated guest was running; a cold move says whether its guest was
+  // (a journal from before it said so, or one that says it in a form not
+  // understood: assume running, as before).
+  const auto said =
+      phase_detail.is_object() ? phase_detail.find("was_running") : phase_detail.end();
+  const bool was_running = step.action == "migrate" || said == phase_detail.end() ||
+                           !said->is_boolean() || said->get<bool>();
   if (!src) {
     return Err(Aborted("guest " + step.guest + " is neither defined on " + step.from +
                        " nor running on " + step.to + ": left alone for an operator"));

@@ -75,8 +75,10 @@ TEST(RecoverStepTest, AColdMoveOfAGuestThatWasOffLeavesItOff) {
 }
 
 TEST(RecoverStepTest, AColdMoveOfARunningGuestStartsItAgain) {
-  for (const json& detail : {json{{"was_running", true}}, json(nullptr)}) {
-    SCOPED_TRACE(detail.dump());  // null: a journal from before "was_running"
+  // null: a journal from before "was_running"; a string: one not understood.
+  for (const json& detail :
+       {json{{"was_running", true}}, json(nullptr), json{{"was_running", "no"}}}) {
+    SCOPED_TRACE(detail.dump());
     ScriptedAgents agents;
     agents.guest_state["h1"] = "shutoff";  // stopped by the move
     auto r = RecoverStep(ColdMove(), "sync", detail, agents);
