@@ -79,7 +79,8 @@ void PauseWatchdog::Run(const std::string& name, milliseconds deadline, Watch* w
         w->fired = true;
       }
       spdlog::warn("guest {}: paused for migration {} ms without continue_out or abort_out "
-                   "(orchestrator gone?): cancelling the migration and resuming it here",
+                   "(orchestrator gone?): the pause watchdog cancels the migration and "
+                   "resumes it here",
                    name, deadline.count());
       Status s = hv_->AbortMigrationOut(name, kAbortTimeout);
       if (s.ok()) {
