@@ -17,6 +17,7 @@
 // success, 1 on failure (the reason on standard error), 2 on bad usage.
 #include <sys/resource.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -58,15 +59,22 @@ uint64_t Num(const std::map<std::string, std::string>& f, const std::string& k, 
   return it == f.end() ? def : std::stoull(it->second);
 }
 
-// The report plus this process's peak RSS, for tools/bench-sync.
+// The report plus this process's peak RSS, CPU time and the wall-clock time
+// at which the sync returned, for tools/bench-sync: an agent's sync ends when
+// its call returns, not when a process exits, just as it starts at the
+// request and not at exec.
 std::string WithRss(const std::string& report_json) {
+  auto returned_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
   struct rusage ru;
   ::getrusage(RUSAGE_SELF, &ru);
   double cpu =
       ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   return report_json.substr(0, report_json.size() - 1) +
          ",\"max_rss_kib\":" + std::to_string(ru.ru_maxrss) +
-         ",\"cpu_seconds\":" + std::to_string(cpu) + "}";
+         ",\"cpu_seconds\":" + std::to_string(cpu) +
+         ",\"returned_unix_ns\":" + std::to_string(returned_ns) + "}";
 }
 
 sync::ProgressCallback Printer() {
