@@ -10,6 +10,7 @@
 #include "orchestrator/cli/runs_command.h"
 #include "orchestrator/cli/serve_command.h"
 #include "orchestrator/cli/sync_command.h"
+#include "orchestrator/cli/volumes_command.h"
 #include "plans/cli/plan_command.h"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   drover::cli::AddApplyCommand(app, &ctx);
   drover::cli::AddMigrateCommands(app, &ctx);
   drover::cli::AddRunsCommands(app, &ctx);
+  drover::cli::AddVolumesCommand(app, &ctx);
   drover::cli::AddPlanCommand(
       app,
       [&app, &ctx]() -> drover::Result<nlohmann::json> {

@@ -23,6 +23,13 @@ Result<std::string> NameOf(const nlohmann::json& b) {
   return b["name"].get<std::string>();
 }
 
+// An optional string field: "" when absent, an error naming it when not a string.
+Result<std::string> OptionalString(const nlohmann::json& b, const char* field) {
+  if (!b.contains(field) || b[field].is_null()) return std::string();
+  if (!b[field].is_string()) return Err(InvalidArgument(std::string(field) + ": not a string"));
+  return b[field].get<std::string>();
+}
+
 Result<nlohmann::json> Done(const Status& s) {
   if (!s.ok()) return Err(s);
   return nlohmann::json{{"ok", true}};
@@ -90,6 +97,7 @@ void GuestService::Register(Agent& agent) {
     return Done(h->Resume(name));
   });
   on("agent.volume.remove", [this](Body b) { return RemoveVolume(b); });
+  on("agent.volume.purge", [this](Body b) { return Purge(b); });
   on("agent.guest.undefine", [h](Body b) -> Result<nlohmann::json> {
     ASSIGN_OR_RETURN(std::string name, NameOf(b));
     return Done(h->Undefine(name));
@@ -179,13 +187,18 @@ Result<nlohmann::json> GuestService::VolumeFacts() {
   for (const auto& g : guests) {
     for (const auto& v : g["volumes"]) in_use.insert(v.get<std::string>());
   }
-  std::set<std::string> retired = retired_.Names();
+  std::map<std::string, nlohmann::json> retired = retired_.Current();
   nlohmann::json list = nlohmann::json::array();
   for (const auto& v : volumes) {
     if (v.snapshot) continue;  // snapshots are the agent's business, not guests' disks
     nlohmann::json entry = {
         {"name", v.name}, {"size_bytes", v.size_bytes}, {"used_bytes", v.used_bytes}};
-    if (retired.count(v.name) && !in_use.count(v.name)) entry["retired"] = true;
+    if (auto r = retired.find(v.name); r != retired.end() && !in_use.count(v.name)) {
+      entry["retired"] = true;
+      entry["retired_at"] = r->second.value("retired_at", int64_t{0});
+      entry["retired_reason"] = r->second.value("reason", "");
+      if (r->second.contains("guest")) entry["retired_guest"] = r->second["guest"];
+    }
     list.push_back(std::move(entry));
   }
   return list;
@@ -247,27 +260,61 @@ Result<nlohmann::json> GuestService::Retire(Body b) {
   bool found = false;
   for (const auto& v : volumes) found = found || (!v.snapshot && v.name == volume);
   if (!found) return Err(NotFound("volume " + volume + " is not in pool " + config_.pool));
-  ASSIGN_OR_RETURN(nlohmann::json record, retired_.Record(volume, b.value("reason", "")));
+  ASSIGN_OR_RETURN(std::string reason, OptionalString(b, "reason"));
+  ASSIGN_OR_RETURN(std::string guest, OptionalString(b, "guest"));
+  ASSIGN_OR_RETURN(nlohmann::json record, retired_.Record(volume, reason, guest));
   // A retired volume is not sent again: its bases only take room.
   RETURN_IF_ERROR(DropBases(volume));
   return record;
 }
 
-Result<nlohmann::json> GuestService::RemoveVolume(Body b) {
-  std::string volume = b.value("volume", "");
+Status GuestService::CheckNoGuestUses(const std::string& volume) {
   ASSIGN_OR_RETURN(auto path, config_.storage->Path(config_.pool, volume));
   ASSIGN_OR_RETURN(auto guests, config_.hv->List());
   for (const auto& g : guests) {
     for (const auto& d : g.disks) {
       if (std::filesystem::weakly_canonical(d) == std::filesystem::weakly_canonical(path)) {
-        return Err(InvalidArgument("volume " + volume + " is a disk of guest " + g.name));
+        return InvalidArgument("volume " + volume + " is a disk of guest " + g.name);
       }
     }
   }
+  return Status::Ok();
+}
+
+Result<nlohmann::json> GuestService::RemoveVolume(Body b) {
+  std::string volume = b.value("volume", "");
+  RETURN_IF_ERROR(CheckNoGuestUses(volume));
   RETURN_IF_ERROR(DropBases(volume));
   Status s = config_.storage->RemoveVolume(config_.pool, volume);
   if (!s.ok() && s.code() != Code::kNotFound) return Err(s);
   return nlohmann::json{{"removed", volume}};
+}
+
+Result<nlohmann::json> GuestService::Purge(Body b) {
+  if (!b.contains("volume") || !b["volume"].is_string() || b["volume"].get<std::string>().empty()) {
+    return Err(InvalidArgument("volume: required"));
+  }
+  std::string volume = b["volume"];
+  // Only a copy this agent retired goes, and only while no guest here uses
+  // it (a guest that came back runs on it again). Whether the guest runs
+  // verified elsewhere is the orchestrator's check: it sees every host.
+  if (!retired_.Current().count(volume)) {
+    return Err(InvalidArgument("volume " + volume +
+                               " is not a retired copy on this host; "
+                               "only retired copies are purged"));
+  }
+  RETURN_IF_ERROR(CheckNoGuestUses(volume));
+  uint64_t freed = 0;
+  ASSIGN_OR_RETURN(auto volumes, config_.storage->ListVolumes(config_.pool));
+  for (const auto& v : volumes) {
+    if (!v.snapshot && v.name == volume) freed = v.used_bytes;
+  }
+  RETURN_IF_ERROR(DropBases(volume));
+  Status s = config_.storage->RemoveVolume(config_.pool, volume);
+  if (!s.ok() && s.code() != Code::kNotFound) return Err(s.WithContext("purge " + volume));
+  RETURN_IF_ERROR(retired_.Purged(volume));
+  spdlog::info("purged retired volume {} ({} bytes freed)", volume, freed);
+  return nlohmann::json{{"purged", volume}, {"freed_bytes", freed}};
 }
 
 Result<nlohmann::json> GuestService::PrepareIn(Body b) {

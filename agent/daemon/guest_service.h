@@ -8,8 +8,11 @@
 //   agent.guest.get {name}           -> {info, spec} (spec with volume names)
 //   agent.guest.clone {spec, new_name, volumes} -> defines and starts a copy
 //                                       with a new name and MAC
-//   agent.volume.retire {volume, reason} records a kept, retired volume and
+//   agent.volume.retire {volume, reason, guest?} records a kept, retired
+//                                    volume (and the guest that used it) and
 //                                    drops its change-tracking bases
+//   agent.volume.purge {volume}      removes a retired volume no guest here
+//                                    uses -> {purged, freed_bytes}
 //   agent.volume.remove {volume}     removes a volume no guest uses (the
 //                                    orchestrator discards copies it made),
 //                                    with its change-tracking bases
@@ -69,8 +72,9 @@ class GuestService {
 
   // facts.guests: [{name, state, vcpus, memory_mib, volumes}].
   Result<nlohmann::json> GuestFacts();
-  // facts.volumes: [{name, size_bytes, used_bytes, retired?}], snapshots left
-  // out; "retired": true for a kept copy no guest here uses (retired_volumes.h).
+  // facts.volumes: [{name, size_bytes, used_bytes, retired?, retired_at?,
+  // retired_reason?, retired_guest?}], snapshots left out; "retired": true
+  // for a kept copy no guest here uses (retired_volumes.h).
   Result<nlohmann::json> VolumeFacts();
 
  private:
@@ -80,6 +84,10 @@ class GuestService {
   Result<nlohmann::json> Clone(Body b);
   Result<nlohmann::json> Retire(Body b);
   Result<nlohmann::json> RemoveVolume(Body b);
+  Result<nlohmann::json> Purge(Body b);
+  // InvalidArgument naming the guest when a guest of this host has `volume`
+  // as a disk.
+  Status CheckNoGuestUses(const std::string& volume);
   Result<nlohmann::json> PrepareIn(Body b);
   Result<nlohmann::json> StartOut(Body b);
   Result<nlohmann::json> ContinueOut(Body b);

@@ -30,8 +30,24 @@ Result<std::vector<VolumeOnHost>> HostVolumes(daemon::AgentClient& agents,
       return Err(InvalidArgument("host " + host + " listed a volume without a name: " + v.dump()));
     }
     const auto retired = v.find("retired");
-    out.push_back({v["name"].get<std::string>(),
-                   retired != v.end() && retired->is_boolean() && retired->get<bool>()});
+    VolumeOnHost volume;
+    volume.name = v["name"].get<std::string>();
+    volume.retired = retired != v.end() && retired->is_boolean() && retired->get<bool>();
+    // Facts from an agent are input like any other: a field of the wrong
+    // type reads as absent rather than throwing.
+    auto number = [&](const char* key) -> std::optional<double> {
+      auto it = v.find(key);
+      if (it == v.end() || !it->is_number()) return std::nullopt;
+      return it->get<double>();
+    };
+    if (auto used = number("used_bytes"); used && *used >= 0) {
+      volume.used_bytes = static_cast<uint64_t>(*used);
+    }
+    if (auto at = number("retired_at")) volume.retired_at = static_cast<int64_t>(*at);
+    if (auto g = v.find("retired_guest"); g != v.end() && g->is_string()) {
+      volume.retired_guest = g->get<std::string>();
+    }
+    out.push_back(std::move(volume));
   }
   return out;
 }

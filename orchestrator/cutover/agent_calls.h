@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -30,6 +31,11 @@ Result<std::optional<GuestOnHost>> FindGuest(daemon::AgentClient& agents, const 
 struct VolumeOnHost {
   std::string name;
   bool retired = false;  // a kept copy of a guest that moved away; no guest here uses it
+  uint64_t used_bytes = 0;
+  // For a retired copy: when (Unix seconds), and the guest that used it
+  // (empty when the record names none).
+  int64_t retired_at = 0;
+  std::string retired_guest;
 };
 
 // The volumes `host` has now.

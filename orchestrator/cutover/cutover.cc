@@ -295,7 +295,9 @@ Result<json> RunMigrate(const MigrateRequest& m, daemon::AgentClient& agents,
   result["retired_volumes"] = json::array();
   for (const auto& v : g.volumes) {
     auto r = agents.Call(m.from, "agent.volume.retire",
-                         {{"volume", v}, {"reason", "guest " + m.guest + " migrated to " + m.to}},
+                         {{"volume", v},
+                          {"reason", "guest " + m.guest + " migrated to " + m.to},
+                          {"guest", m.guest}},
                          kAgentCallTimeout);
     if (r) result["retired_volumes"].push_back(m.from + ":" + v);
     if (!r) warnings.push_back("retire " + v + ": " + r.error().ToString());

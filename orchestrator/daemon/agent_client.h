@@ -8,9 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -39,6 +39,8 @@ class AgentClient {
 
   // What the orchestrator knows of `host` now (NotFound when never seen).
   virtual Result<HostView> Host(const std::string& host) = 0;
+  // Every host seen since the orchestrator started, online or not, by name.
+  virtual Result<std::vector<HostView>> Hosts() = 0;
 
   // Runs one volume sync agent to agent (as `drover sync`) and waits for it.
   // `progress` sees the transfer's JSON (docs/wire.md, op.transfer) while it

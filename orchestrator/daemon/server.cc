@@ -531,6 +531,25 @@ Result<HostView> Server::Host(const std::string& host) {
                           });
 }
 
+Result<std::vector<HostView>> Server::Hosts() {
+  return OnLoop<std::vector<HostView>>(
+      tasks_, std::chrono::seconds(5),
+      [this](std::function<void(Result<std::vector<HostView>>)> done) {
+        // A host that got a new key is known under both: the online one counts.
+        std::map<std::string, HostView> by_name;
+        for (const auto& [key, a] : agents_.all()) {
+          auto [it, added] =
+              by_name.try_emplace(a.name, HostView{a.name, a.public_key, a.online, a.facts});
+          if (!added && a.online && !it->second.online) {
+            it->second = HostView{a.name, a.public_key, a.online, a.facts};
+          }
+        }
+        std::vector<HostView> hosts;
+        for (auto& [name, view] : by_name) hosts.push_back(std::move(view));
+        done(std::move(hosts));
+      });
+}
+
 Result<nlohmann::json> Server::Sync(const SyncRequest& r,
                                     const std::function<void(const nlohmann::json&)>& progress,
                                     const std::atomic<bool>* cancel) {

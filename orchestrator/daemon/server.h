@@ -15,9 +15,9 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <unordered_map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/metrics/registry.h"
 #include "common/status.h"
@@ -57,9 +57,10 @@ class Server : public AgentClient {
 
   // AgentClient, for threads other than the loop's (calling these from the
   // loop thread would wait for itself).
-  Result<nlohmann::json> Call(const std::string& host, const std::string& type,
-                              nlohmann::json body, std::chrono::milliseconds timeout) override;
+  Result<nlohmann::json> Call(const std::string& host, const std::string& type, nlohmann::json body,
+                              std::chrono::milliseconds timeout) override;
   Result<HostView> Host(const std::string& host) override;
+  Result<std::vector<HostView>> Hosts() override;
   Result<nlohmann::json> Sync(const SyncRequest& request,
                               const std::function<void(const nlohmann::json&)>& progress,
                               const std::atomic<bool>* cancel) override;

@@ -105,9 +105,10 @@ Result<nlohmann::json> RunColdMove(const ColdMoveRequest& m, daemon::AgentClient
   auto u = agents.Call(m.from, "agent.guest.undefine", name, kAgentCallTimeout);
   if (!u) result["warnings"].push_back("undefine on " + m.from + ": " + u.error().ToString());
   for (const auto& v : g.volumes) {
-    auto r = agents.Call(m.from, "agent.volume.retire",
-                         {{"volume", v}, {"reason", "guest " + m.guest + " moved to " + m.to}},
-                         kAgentCallTimeout);
+    auto r = agents.Call(
+        m.from, "agent.volume.retire",
+        {{"volume", v}, {"reason", "guest " + m.guest + " moved to " + m.to}, {"guest", m.guest}},
+        kAgentCallTimeout);
     if (r) result["retired_volumes"].push_back(m.from + ":" + v);
     if (!r) result["warnings"].push_back("retire " + v + ": " + r.error().ToString());
   }

@@ -31,10 +31,11 @@ Result<Recovery> FinishMove(const plans::Step& step, const std::optional<GuestOn
     }
   }
   for (const auto& v : dst.volumes) {
-    auto r =
-        agents.Call(step.from, "agent.volume.retire",
-                    {{"volume", v}, {"reason", "guest " + step.guest + " moved to " + step.to}},
-                    kAgentCallTimeout);
+    auto r = agents.Call(step.from, "agent.volume.retire",
+                         {{"volume", v},
+                          {"reason", "guest " + step.guest + " moved to " + step.to},
+                          {"guest", step.guest}},
+                         kAgentCallTimeout);
     if (r) result["retired_volumes"].push_back(step.from + ":" + v);
     if (!r) result["warnings"].push_back("retire " + v + ": " + r.error().ToString());
   }

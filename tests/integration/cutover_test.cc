@@ -286,6 +286,41 @@ TEST_F(CutoverBackTest, AGuestMovedBackUpdatesItsRetiredCopyAndSendsOnlyWhatChan
 
   auto on_h1 = WaitForCounter(Serial("h1", "vm1"), 0, 30s);
   ASSERT_TRUE(on_h1.has_value()) << on_h1.error().ToString();
+  // Now h2 keeps a retired copy, and h1's is a guest's disk again.
+  CliResult listed = c_.Drover({"volumes", "--retired", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.out << listed.err;
+  auto rows = nlohmann::json::parse(listed.out, nullptr, false);
+  ASSERT_TRUE(rows.is_array()) << listed.out;
+  ASSERT_EQ(rows.size(), 1u) << listed.out;
+  EXPECT_EQ(rows[0].value("host", ""), "h2");
+  EXPECT_EQ(rows[0].value("name", ""), "vm1-disk");
+  EXPECT_EQ(rows[0].value("retired_guest", ""), "vm1");
+  CliResult in_use = c_.Drover({"volumes", "purge", "h1", "vm1-disk"});
+  EXPECT_EQ(in_use.exit_code, 1) << in_use.out << in_use.err;
+  EXPECT_NE(in_use.out.find("not a retired copy on h1"), std::string::npos) << in_use.out;
+  CliResult dry = c_.Drover({"volumes", "purge", "h2", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_NE(dry.out.find("would purge h2:vm1-disk"), std::string::npos) << dry.out;
+  EXPECT_TRUE(fs::exists(Pool("h2") + "/vm1-disk")) << "a dry run removes nothing";
+  EXPECT_NE(dry.out.find("its guest runs on h1"), std::string::npos) << dry.out;
+
+  // An orchestrator with a retention of about a second purges it by itself
+  // (the same agent call as `drover volumes purge`), once the agents are back.
+  c_.StopOrchestrator();
+  c_.StartOrchestrator({"--retired-retention-hours", "0.0003"});
+  EXPECT_TRUE(WaitFor([&] { return !fs::exists(Pool("h2") + "/vm1-disk"); }, 30s))
+      << c_.Log("orchestrator");
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return c_.Log("orchestrator").find("purged retired copy vm1-disk on h2") !=
+               std::string::npos;
+      },
+      5s))
+      << c_.Log("orchestrator");
+  EXPECT_TRUE(fs::exists(Pool("h1") + "/vm1-disk"));
+  auto still = WaitForCounter(Serial("h1", "vm1"), *on_h1 + 100, 30s);
+  EXPECT_TRUE(still.has_value()) << "the guest stopped counting on h1";
+
   // Every write the guest reported is on h1's updated copy.
   ExpectDiskPassesChecker("h1");
 }

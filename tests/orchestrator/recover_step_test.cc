@@ -40,6 +40,9 @@ class ScriptedAgents : public daemon::AgentClient {
   Result<daemon::HostView> Host(const std::string& host) override {
     return Err(NotFound("scripted agents know no host views: " + host));
   }
+  Result<std::vector<daemon::HostView>> Hosts() override {
+    return Err(NotFound("scripted agents know no host views"));
+  }
   Result<json> Sync(const daemon::SyncRequest&, const std::function<void(const json&)>&,
                     const std::atomic<bool>*) override {
     return Err(Unavailable("scripted agents do not sync"));

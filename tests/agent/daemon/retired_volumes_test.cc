@@ -33,6 +33,27 @@ TEST_F(RetiredVolumesTest, RecordsAreAppendedAndReadBackByAnotherInstance) {
   EXPECT_EQ(RetiredVolumes(dir_).Names(), (std::set<std::string>{"vm1-disk", "vm2-disk"}));
 }
 
+TEST_F(RetiredVolumesTest, APurgeEndsARetirementAndALaterRetirementCountsAgain) {
+  RetiredVolumes retired(dir_);
+  auto first = retired.Record("vm1-disk", "migrated to h2", "vm1");
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  EXPECT_EQ((*first)["guest"], "vm1");
+  ASSERT_TRUE(retired.Record("vm2-disk", "migrated to h3").has_value());
+  EXPECT_FALSE(retired.Current().at("vm2-disk").contains("guest")) << "no guest: none recorded";
+  ASSERT_TRUE(retired.Purged("vm1-disk").ok());
+  EXPECT_EQ(RetiredVolumes(dir_).Names(), (std::set<std::string>{"vm2-disk"}));
+  // The same name made and retired again later is retired again.
+  ASSERT_TRUE(retired.Record("vm1-disk", "migrated to h4", "vm1").has_value());
+  auto current = RetiredVolumes(dir_).Current();
+  ASSERT_EQ(current.count("vm1-disk"), 1u);
+  EXPECT_EQ(current["vm1-disk"]["reason"], "migrated to h4") << "the latest record counts";
+  // The history stays: four lines, none rewritten.
+  std::ifstream in(dir_ + "/retired-volumes.jsonl");
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  EXPECT_EQ(lines, 4);
+}
+
 TEST_F(RetiredVolumesTest, ATornOrForeignLineIsSkippedAndTheRestStillCount) {
   {
     std::ofstream out(dir_ + "/retired-volumes.jsonl");
