@@ -10,7 +10,12 @@
 namespace drover::sync {
 namespace {
 
-constexpr uint64_t kBatchBytes = 1 << 20;
+// Bytes read per pread. Small enough that the buffer stays in the core's
+// cache, so hashing reads it from there and not from memory: with 1 MiB the
+// page-cache copy took over half the CPU of a hash round, and 1 GiB hashed
+// on both sides took 0.31-0.33 s; with 64 KiB, 0.26-0.27 s (32 KiB and
+// 128 KiB were in between).
+constexpr uint64_t kBatchBytes = 64 << 10;
 
 // Hashes the chunks named by `list[i]` for i in [0, list.size()), in batches
 // of neighbouring list entries read with one pread when contiguous.
