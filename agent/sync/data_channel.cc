@@ -68,12 +68,17 @@ void SetCommonOptions(void* s) {
 }
 
 // Waits for `socket` to be readable; false on timeout.
-Result<bool> PollIn(void* socket, std::chrono::milliseconds timeout) {
-  zmq_pollitem_t item{socket, 0, ZMQ_POLLIN, 0};
-  int n = zmq_poll(&item, 1, static_cast<long>(timeout.count()));
+// Whether `socket` has a message, after at most `timeout`; a signal on
+// `wake` ends the wait early (and is drained) with false.
+Result<bool> PollIn(void* socket, std::chrono::milliseconds timeout, const Wakeup* wake) {
+  zmq_pollitem_t items[2] = {{socket, 0, ZMQ_POLLIN, 0},
+                             {nullptr, wake ? wake->fd() : -1, ZMQ_POLLIN, 0}};
+  int count = wake && wake->fd() >= 0 ? 2 : 1;
+  int n = zmq_poll(items, count, static_cast<long>(timeout.count()));
   if (n < 0 && zmq_errno() == EINTR) return false;
   if (n < 0) return Err(ZmqStatus("zmq poll"));
-  return n > 0;
+  if (count == 2 && (items[1].revents & ZMQ_POLLIN)) wake->Drain();
+  return (items[0].revents & ZMQ_POLLIN) != 0;
 }
 
 }  // namespace
@@ -172,13 +177,14 @@ Result<std::unique_ptr<DataServer>> DataServer::Bind(const std::string& bind_end
   return server;
 }
 
-Result<std::optional<Incoming>> DataServer::Receive(std::chrono::milliseconds timeout) {
+Result<std::optional<Incoming>> DataServer::Receive(std::chrono::milliseconds timeout,
+                                                    const Wakeup* wake) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     ASSIGN_OR_RETURN(bool ready,
-                     PollIn(impl_->router, std::max(left, std::chrono::milliseconds(0))));
+                     PollIn(impl_->router, std::max(left, std::chrono::milliseconds(0)), wake));
     if (!ready) return std::optional<Incoming>();
     std::string user;
     ASSIGN_OR_RETURN(auto frames, RecvFrames(impl_->router, &user));
@@ -250,10 +256,15 @@ Result<std::unique_ptr<DataClient>> DataClient::Connect(const std::string& endpo
   return std::unique_ptr<DataClient>(new DataClient(std::move(impl)));
 }
 
-Result<std::optional<Incoming>> DataClient::Receive(std::chrono::milliseconds timeout) {
-  zmq_pollitem_t items[2] = {{impl_->dealer, 0, ZMQ_POLLIN, 0}, {impl_->monitor, 0, ZMQ_POLLIN, 0}};
-  int n = zmq_poll(items, 2, static_cast<long>(timeout.count()));
+Result<std::optional<Incoming>> DataClient::Receive(std::chrono::milliseconds timeout,
+                                                    const Wakeup* wake) {
+  zmq_pollitem_t items[3] = {{impl_->dealer, 0, ZMQ_POLLIN, 0},
+                             {impl_->monitor, 0, ZMQ_POLLIN, 0},
+                             {nullptr, wake ? wake->fd() : -1, ZMQ_POLLIN, 0}};
+  int count = wake && wake->fd() >= 0 ? 3 : 2;
+  int n = zmq_poll(items, count, static_cast<long>(timeout.count()));
   if (n < 0 && zmq_errno() != EINTR) return Err(ZmqStatus("zmq poll"));
+  if (n > 0 && count == 3 && (items[2].revents & ZMQ_POLLIN)) wake->Drain();
   if (n > 0 && (items[1].revents & ZMQ_POLLIN)) {
     auto frames = RecvFrames(impl_->monitor, nullptr);
     if (frames && !frames->empty() && (*frames)[0].size() >= 2) {

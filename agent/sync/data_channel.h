@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/sync/wakeup.h"
 #include "common/status.h"
 #include "common/wire/keys.h"
 
@@ -43,9 +44,11 @@ class DataServer {
 
   // The endpoint the source connects to, with the port resolved.
   const std::string& endpoint() const { return endpoint_; }
-  // One message, or nullopt after `timeout`. Messages whose User-Id is not
-  // the admitted key are dropped (they cannot pass ZAP; this is belt and braces).
-  Result<std::optional<Incoming>> Receive(std::chrono::milliseconds timeout);
+  // One message, or nullopt after `timeout` or a signal on `wake` (may be
+  // null). Messages whose User-Id is not the admitted key are dropped (they
+  // cannot pass ZAP; this is belt and braces).
+  Result<std::optional<Incoming>> Receive(std::chrono::milliseconds timeout,
+                                          const Wakeup* wake = nullptr);
   Status Send(const std::string& peer, std::span<const uint8_t> payload);
   uint64_t bytes_sent() const { return bytes_sent_; }
   uint64_t bytes_received() const { return bytes_received_; }
@@ -66,9 +69,10 @@ class DataClient {
                                                      const wire::KeyPair& own);
   ~DataClient();
 
-  // One message, or nullopt after `timeout`; PermissionDenied once the
-  // server has refused our key.
-  Result<std::optional<Incoming>> Receive(std::chrono::milliseconds timeout);
+  // One message, or nullopt after `timeout` or a signal on `wake` (may be
+  // null); PermissionDenied once the server has refused our key.
+  Result<std::optional<Incoming>> Receive(std::chrono::milliseconds timeout,
+                                          const Wakeup* wake = nullptr);
   // Hands the frame to ZeroMQ without copying it (data frames are large).
   Status Send(std::vector<uint8_t>&& payload);
   uint64_t bytes_sent() const { return bytes_sent_; }

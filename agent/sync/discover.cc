@@ -67,8 +67,11 @@ Result<VolumeDigests> LoadBase(const ChangeBase& base, const Layout& layout,
 }  // namespace
 
 void DiscoveryProgress::Publish(Region region) {
-  std::lock_guard lock(mu_);
-  regions_.push_back(std::move(region));
+  {
+    std::lock_guard lock(mu_);
+    regions_.push_back(std::move(region));
+  }
+  if (on_publish_) on_publish_();
 }
 
 std::vector<DiscoveryProgress::Region> DiscoveryProgress::Take() {

@@ -59,6 +59,10 @@ struct ChangeBase {
 // Discovery returned at the end holds them all again. Thread-safe.
 class DiscoveryProgress {
  public:
+  // `on_publish` (may be empty) runs on the publishing thread after each
+  // Publish: the sender wakes its loop there.
+  explicit DiscoveryProgress(std::function<void()> on_publish = {})
+      : on_publish_(std::move(on_publish)) {}
   struct Region {
     uint64_t first_chunk = 0;
     std::vector<Digest> chunks;      // final digests of chunks from first_chunk on
@@ -68,6 +72,7 @@ class DiscoveryProgress {
   std::vector<Region> Take();  // what was published since the last Take
 
  private:
+  std::function<void()> on_publish_;
   std::mutex mu_;
   std::vector<Region> regions_;  // GUARDED_BY(mu_)
 };

@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <future>
 #include <map>
 #include <optional>
 
 #include "agent/sync/apply.h"
+#include "agent/sync/background.h"
 #include "agent/sync/data_channel.h"
 #include "agent/sync/discover.h"
 #include "agent/sync/encode.h"
@@ -63,7 +63,7 @@ class Receiver::Session {
     start_ = Clock::now();
     Status s = Loop();
     stop_ = true;
-    if (discovery_.valid()) discovery_.wait();
+    discovery_.Join();
     if (!s.ok()) {
       if (session_open_) {
         (void)SaveResumePoint(/*force=*/true);
@@ -87,7 +87,8 @@ class Receiver::Session {
       if (o_.cancel && o_.cancel->load()) return Aborted("sync cancelled");
       if (session_open_) RETURN_STATUS_IF_ERROR(Pump());
       if (finished_) return Status::Ok();
-      auto in = server_->Receive(std::chrono::milliseconds(discovery_.valid() ? 1 : 50));
+      // The discovery thread wakes us when it is done.
+      auto in = server_->Receive(std::chrono::milliseconds(50), &wake_);
       if (!in) return in.error();
       auto now = Clock::now();
       if (!*in) {
@@ -173,10 +174,12 @@ class Receiver::Session {
     watermark_saved_ = resume_chunk_;
     src_.assign(layout_.chunk_count(), Digest{});
     Report(Phase::kDiscover);
-    discovery_ = std::async(std::launch::async, [this] {
-      return DiscoverDestination(fd_.get(), o_.target_path, o_.cache_tag, layout_, cache_,
-                                 resume_chunk_, o_.hash_threads, &stop_);
-    });
+    discovery_.Start(
+        [this] {
+          return DiscoverDestination(fd_.get(), o_.target_path, o_.cache_tag, layout_, cache_,
+                                     resume_chunk_, o_.hash_threads, &stop_);
+        },
+        &wake_);
     return Send(Welcome{resume_chunk_, kInitialHashCredit});
   }
 
@@ -409,10 +412,8 @@ class Receiver::Session {
   // Compares what both sides know and keeps `window_chunks` requests in flight.
   Status Pump() {
     if (!dst_) {
-      if (discovery_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-        return Status::Ok();
-      }
-      auto d = discovery_.get();
+      if (!discovery_.ready()) return Status::Ok();
+      auto d = discovery_.Take();
       if (!d) return d.error().WithContext("hashing destination " + o_.target_path);
       dst_ = std::move(d->digests);
       dst_from_cache_ = d->method == DiscoveryMethod::kCache;
@@ -545,8 +546,9 @@ class Receiver::Session {
   uint64_t src_known_ = 0, next_compare_ = 0, resume_chunk_ = 0, done_ = 0, watermark_saved_ = 0;
   std::map<uint64_t, InFlight> inflight_;
   std::vector<uint64_t> written_;
-  std::future<Result<Discovery>> discovery_;
   std::atomic<bool> stop_{false};
+  Wakeup wake_;                              // outlives the discovery thread
+  Background<Result<Discovery>> discovery_;  // joined before the members above go
   Phase phase_ = Phase::kConnect;
   SyncReport report_;
   Clock::time_point start_, last_send_, last_save_, last_progress_;

@@ -3,11 +3,11 @@
 #include <fcntl.h>
 
 #include <algorithm>
-#include <future>
 #include <map>
 #include <memory>
 #include <thread>
 
+#include "agent/sync/background.h"
 #include "agent/sync/data_channel.h"
 #include "agent/sync/encode.h"
 #include "agent/sync/io.h"
@@ -28,14 +28,17 @@ class SenderSession {
     start_ = Clock::now();
     RETURN_IF_ERROR(OpenSource());
     Report(Phase::kDiscover);
-    discovery_ = std::async(std::launch::async, [this] {
-      return DiscoverSource(fd_.get(), o_.source_path, o_.cache_tag, layout_,
-                            HashCache(o_.cache_dir), o_.base, o_.hash_threads, &stop_, &progress_);
-    });
+    discovery_.Start(
+        [this] {
+          return DiscoverSource(fd_.get(), o_.source_path, o_.cache_tag, layout_,
+                                HashCache(o_.cache_dir), o_.base, o_.hash_threads, &stop_,
+                                &progress_);
+        },
+        &wake_);
     Status s = Connect();
     if (s.ok()) s = Loop();
     stop_ = true;
-    if (discovery_.valid()) discovery_.wait();
+    discovery_.Join();
     if (cache_store_.joinable()) cache_store_.join();
     if (!s.ok()) return Err(s);
     if (!cache_stored_.ok()) {
@@ -99,7 +102,8 @@ class SenderSession {
     for (;;) {
       if (o_.cancel && o_.cancel->load()) return Aborted("sync cancelled");
       RETURN_STATUS_IF_ERROR(PumpHashes());
-      auto in = channel_->Receive(std::chrono::milliseconds(discovery_.valid() ? 1 : 50));
+      // The discovery thread wakes us when it publishes a region or is done.
+      auto in = channel_->Receive(std::chrono::milliseconds(50), &wake_);
       if (!in) return in.error();
       auto now = Clock::now();
       if (!*in) {
@@ -153,8 +157,8 @@ class SenderSession {
   Status PumpHashes() {
     if (!welcomed_ || hashes_end_sent_) return Status::Ok();
     if (!digests_) TakeRegions();
-    if (!digests_ && discovery_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-      auto d = discovery_.get();
+    if (!digests_ && discovery_.ready()) {
+      auto d = discovery_.Take();
       if (!d) return d.error().WithContext("discovering changes in " + o_.source_path);
       report_.discovery = MethodName(d->method);
       report_.discovery_note = d->note;
@@ -398,13 +402,14 @@ class SenderSession {
   Layout layout_;
   std::string source_id_;
   std::unique_ptr<DataClient> channel_;
-  std::future<Result<Discovery>> discovery_;
   std::atomic<bool> stop_{false};
   // Discovery's chunk and block digests (the blocks for FromBlockKeys),
   // shared with the thread that saves them in the hash cache.
   std::shared_ptr<const VolumeDigests> digests_;  // set once discovery ended
-  DiscoveryProgress progress_;
-  std::vector<Digest> known_;  // chunk digests sent or ready to send, from chunk 0
+  Wakeup wake_;                                   // outlives the discovery thread
+  DiscoveryProgress progress_{[this] { wake_.Signal(); }};
+  Background<Result<Discovery>> discovery_;  // joined before the members above go
+  std::vector<Digest> known_;                // chunk digests sent or ready to send, from chunk 0
   std::thread cache_store_;
   Status cache_stored_;  // the background save's outcome, once joined
   Digest root_;
