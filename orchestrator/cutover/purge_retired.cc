@@ -12,13 +12,24 @@ namespace {
 
 using nlohmann::json;
 
-// Names of the guests running on each online host other than `except`.
-Result<std::map<std::string, std::string>> RunningElsewhere(daemon::AgentClient& agents,
-                                                            const std::string& except) {
+// The online host other than `except` that runs `guest`, if any.
+const std::string* RunsElsewhere(const RunningGuests& running, const std::string& guest,
+                                 const std::string& except) {
+  auto it = running.find(guest);
+  if (it == running.end()) return nullptr;
+  for (const auto& host : it->second) {
+    if (host != except) return &host;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<RunningGuests> FindRunningGuests(daemon::AgentClient& agents) {
   ASSIGN_OR_RETURN(std::vector<daemon::HostView> hosts, agents.Hosts());
-  std::map<std::string, std::string> host_of;  // guest -> host
+  RunningGuests running;
   for (const auto& h : hosts) {
-    if (!h.online || h.name == except) continue;
+    if (!h.online) continue;
     // Fresh facts: what the host runs now, not at its registration.
     auto reply = agents.Call(h.name, "agent.facts", json::object(), kAgentCallTimeout);
     if (!reply) continue;  // unreachable now: its guests do not count
@@ -29,14 +40,12 @@ Result<std::map<std::string, std::string>> RunningElsewhere(daemon::AgentClient&
       if (!g.is_object() || !g.contains("name") || !g["name"].is_string()) continue;
       auto state = g.find("state");
       if (state != g.end() && state->is_string() && state->get<std::string>() == "running") {
-        host_of.emplace(g["name"].get<std::string>(), h.name);
+        running[g["name"].get<std::string>()].push_back(h.name);
       }
     }
   }
-  return host_of;
+  return running;
 }
-
-}  // namespace
 
 Result<PurgeRequest> ParsePurge(const json& body) {
   PurgeRequest r;
@@ -71,7 +80,7 @@ Result<PurgeRequest> ParsePurge(const json& body) {
 }
 
 Result<json> RunPurge(const PurgeRequest& r, daemon::AgentClient& agents, daemon::JobContext* job,
-                      int64_t now_s) {
+                      int64_t now_s, const RunningGuests* known_running) {
   ASSIGN_OR_RETURN(daemon::HostView host, agents.Host(r.host));
   if (!host.online) return Err(Unavailable("host " + r.host + " is unreachable"));
   ASSIGN_OR_RETURN(std::vector<VolumeOnHost> volumes, HostVolumes(agents, r.host));
@@ -101,10 +110,15 @@ Result<json> RunPurge(const PurgeRequest& r, daemon::AgentClient& agents, daemon
       }
     }
   }
-  std::map<std::string, std::string> running;
-  if (!r.force && !candidates.empty()) {
-    ASSIGN_OR_RETURN(running, RunningElsewhere(agents, r.host));
+  RunningGuests asked;
+  const RunningGuests* running = known_running;
+  if (running == nullptr && !r.force && !candidates.empty()) {
+    ASSIGN_OR_RETURN(asked, FindRunningGuests(agents));
+    running = &asked;
   }
+  auto elsewhere = [&](const std::string& guest) -> const std::string* {
+    return running == nullptr || guest.empty() ? nullptr : RunsElsewhere(*running, guest, r.host);
+  };
   uint64_t freed = 0;
   for (const VolumeOnHost* v : candidates) {
     if (job != nullptr && job->cancelled()) {
@@ -123,7 +137,7 @@ Result<json> RunPurge(const PurgeRequest& r, daemon::AgentClient& agents, daemon
              "guest runs elsewhere (--force to purge it)");
         continue;
       }
-      if (!running.count(v->retired_guest)) {
+      if (elsewhere(v->retired_guest) == nullptr) {
         keep(v->name, "guest " + v->retired_guest +
                           " runs on no other online host: this may be its last copy (--force "
                           "to purge it)");
@@ -140,8 +154,7 @@ Result<json> RunPurge(const PurgeRequest& r, daemon::AgentClient& agents, daemon
       }
     }
     json entry = {{"volume", v->name}, {"freed_bytes", v->used_bytes}};
-    auto g = running.find(v->retired_guest);
-    if (g != running.end()) entry["guest_runs_on"] = g->second;
+    if (const std::string* host = elsewhere(v->retired_guest)) entry["guest_runs_on"] = *host;
     result["purged"].push_back(std::move(entry));
     freed += v->used_bytes;
   }
@@ -155,13 +168,19 @@ int SweepRetired(daemon::AgentClient& agents, int64_t retention_s, int64_t now_s
     spdlog::warn("retention sweep: {}", hosts.error().ToString());
     return 0;
   }
+  // Asked once per sweep, not once per host: a sweep costs two calls per host.
+  auto running = FindRunningGuests(agents);
+  if (!running) {
+    spdlog::warn("retention sweep: {}", running.error().ToString());
+    return 0;
+  }
   int purged = 0;
   for (const auto& h : *hosts) {
     if (!h.online) continue;
     PurgeRequest r;
     r.host = h.name;
     r.older_than_s = retention_s;
-    auto done = RunPurge(r, agents, nullptr, now_s);
+    auto done = RunPurge(r, agents, nullptr, now_s, &*running);
     if (!done) {
       spdlog::warn("retention sweep of {}: {}", h.name, done.error().ToString());
       continue;

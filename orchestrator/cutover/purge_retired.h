@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -33,14 +34,20 @@ struct PurgeRequest {
   bool dry_run = false;
 };
 
+// Guest name -> the online hosts that run it now (fresh facts from each).
+using RunningGuests = std::map<std::string, std::vector<std::string>>;
+Result<RunningGuests> FindRunningGuests(daemon::AgentClient& agents);
+
 // From op.volumes.purge {host, volumes?, older_than_s?, force?, dry_run?}.
 Result<PurgeRequest> ParsePurge(const nlohmann::json& body);
 
 // {host, dry_run, purged: [{volume, freed_bytes}], kept: [{volume, why}],
 //  freed_bytes}. A volume named in the request that is not a retired copy
-// there is kept, with the reason. `now_s` is the current Unix time.
+// there is kept, with the reason. `now_s` is the current Unix time;
+// `running` (may be null: asked when needed) what every host runs now.
 Result<nlohmann::json> RunPurge(const PurgeRequest& request, daemon::AgentClient& agents,
-                                daemon::JobContext* job, int64_t now_s);
+                                daemon::JobContext* job, int64_t now_s,
+                                const RunningGuests* running = nullptr);
 
 // The retention sweep: on every online host, purges the retired copies
 // older than `retention_s` whose guest runs elsewhere (never forced), and

@@ -26,6 +26,7 @@ class FakeCluster : public daemon::AgentClient {
   };
   std::map<std::string, FakeHost> hosts;
   std::vector<std::string> purges;  // "host:volume"
+  int facts_asked = 0;
 
   void Retired(const std::string& host, const std::string& volume, int64_t age_s,
                const std::string& guest, uint64_t used = 1 << 20) {
@@ -44,6 +45,7 @@ class FakeCluster : public daemon::AgentClient {
     FakeHost& h = hosts.at(host);
     if (!h.online) return Err(Unavailable("host " + host + " is unreachable"));
     if (type == "agent.facts") {
+      ++facts_asked;
       return json{{"facts", {{"volumes", h.volumes}, {"guests", h.guests}}}};
     }
     if (type == "agent.volume.purge") {
@@ -172,6 +174,8 @@ TEST(PurgeRetiredTest, TheSweepTakesOnlyOldCopiesOfGuestsThatRunElsewhereOnEvery
   c.Runs("h1", "c", "running");
   EXPECT_EQ(SweepRetired(c, 86400, kNow), 2);
   EXPECT_EQ(c.purges, (std::vector<std::string>{"h1:a-disk", "h2:c-disk"}));
+  // What runs where is asked once per sweep, not once per host.
+  EXPECT_EQ(c.facts_asked, 6) << "two questions per host";
 }
 
 TEST(PurgeRetiredTest, BadRequestsAreRefusedNamingTheField) {
