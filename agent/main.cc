@@ -130,7 +130,9 @@ int main(int argc, char** argv) {
   }
   drover::agent::GuestService guests({hypervisor->get(), *driver, pool, state_dir});
   options->facts.guests = [&guests] { return guests.GuestFacts(); };
-  options->facts.volumes = [&guests] { return guests.VolumeFacts(); };
+  options->facts.volumes = [&guests](const nlohmann::json& listed) {
+    return guests.VolumeFacts(listed);
+  };
   // Declared before the agent, which keeps a pointer; the endpoint stops first.
   drover::metrics::MetricsRegistry metrics;
   std::unique_ptr<drover::metrics::MetricsServer> metrics_server;

@@ -180,12 +180,13 @@ Result<nlohmann::json> GuestService::GuestFacts() {
   return list;
 }
 
-Result<nlohmann::json> GuestService::VolumeFacts() {
+Result<nlohmann::json> GuestService::VolumeFacts(const nlohmann::json& guests) {
   ASSIGN_OR_RETURN(auto volumes, config_.storage->ListVolumes(config_.pool));
-  ASSIGN_OR_RETURN(nlohmann::json guests, GuestFacts());
   std::set<std::string> in_use;
   for (const auto& g : guests) {
-    for (const auto& v : g["volumes"]) in_use.insert(v.get<std::string>());
+    for (const auto& v : g.value("volumes", nlohmann::json::array())) {
+      if (v.is_string()) in_use.insert(v.get<std::string>());
+    }
   }
   std::map<std::string, nlohmann::json> retired = retired_.Current();
   nlohmann::json list = nlohmann::json::array();

@@ -74,8 +74,9 @@ class GuestService {
   Result<nlohmann::json> GuestFacts();
   // facts.volumes: [{name, size_bytes, used_bytes, retired?, retired_at?,
   // retired_reason?, retired_guest?}], snapshots left out; "retired": true
-  // for a kept copy no guest here uses (retired_volumes.h).
-  Result<nlohmann::json> VolumeFacts();
+  // for a kept copy no guest here uses (retired_volumes.h). `guests` is what
+  // GuestFacts just returned.
+  Result<nlohmann::json> VolumeFacts(const nlohmann::json& guests);
 
  private:
   using Body = const nlohmann::json&;

@@ -26,13 +26,13 @@ Result<nlohmann::json> CollectHostFacts(const FactsSources& sources) {
                    {"path", sources.pool_path},
                    {"size_bytes", static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize},
                    {"free_bytes", static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize}};
-  if (sources.volumes) {
-    ASSIGN_OR_RETURN(facts["volumes"], sources.volumes());
-  }
   if (sources.guests) {
     auto guests = sources.guests();
     if (!guests) return Err(guests.error().WithContext("listing guests"));
     facts["guests"] = std::move(*guests);
+  }
+  if (sources.volumes) {
+    ASSIGN_OR_RETURN(facts["volumes"], sources.volumes(facts["guests"]));
   }
   return facts;
 }

@@ -18,8 +18,10 @@ struct FactsSources {
   std::string hypervisor = "qemu";
   std::string failure_domain;
   int nic_mbps = 1000;
-  // Lists the pool's volumes as [{"name", "size_bytes"}]; set by the storage driver.
-  std::function<Result<nlohmann::json>()> volumes;
+  // Lists the pool's volumes as [{"name", "size_bytes"}]; set by the storage
+  // driver. Gets the guests listed just before (their disks are in use), so
+  // that the hypervisor is asked once per facts collection.
+  std::function<Result<nlohmann::json>(const nlohmann::json& guests)> volumes;
   // Lists guests as [{"name", "state", "vcpus", "memory_mib", "volumes"}];
   // set by the hypervisor driver. Empty when the agent runs none.
   std::function<Result<nlohmann::json>()> guests;
