@@ -5,8 +5,7 @@
 
 namespace drover {
 
-Result<nlohmann::json> LoadConfigFile(const std::string& path,
-                                      const std::vector<JsonField>& spec) {
+Result<nlohmann::json> LoadConfigFile(const std::string& path, const std::vector<JsonField>& spec) {
   std::ifstream in(path);
   if (!in) return Err(InvalidArgument("config file " + path + ": cannot be read"));
   std::stringstream text;

@@ -7,10 +7,9 @@
 // override the file (the caller merges them after loading).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/json_fields.h"
 #include "common/status.h"

@@ -4,26 +4,40 @@ namespace drover {
 
 std::string_view JsonTypeName(JsonType type) {
   switch (type) {
-    case JsonType::kString: return "a string";
-    case JsonType::kInteger: return "an integer";
-    case JsonType::kNumber: return "a number";
-    case JsonType::kBool: return "true or false";
-    case JsonType::kObject: return "an object";
-    case JsonType::kArray: return "an array";
-    case JsonType::kAny: return "any value";
+    case JsonType::kString:
+      return "a string";
+    case JsonType::kInteger:
+      return "an integer";
+    case JsonType::kNumber:
+      return "a number";
+    case JsonType::kBool:
+      return "true or false";
+    case JsonType::kObject:
+      return "an object";
+    case JsonType::kArray:
+      return "an array";
+    case JsonType::kAny:
+      return "any value";
   }
   return "?";
 }
 
 bool HasJsonType(const nlohmann::json& value, JsonType type) {
   switch (type) {
-    case JsonType::kString: return value.is_string();
-    case JsonType::kInteger: return value.is_number_integer();
-    case JsonType::kNumber: return value.is_number();
-    case JsonType::kBool: return value.is_boolean();
-    case JsonType::kObject: return value.is_object();
-    case JsonType::kArray: return value.is_array();
-    case JsonType::kAny: return true;
+    case JsonType::kString:
+      return value.is_string();
+    case JsonType::kInteger:
+      return value.is_number_integer();
+    case JsonType::kNumber:
+      return value.is_number();
+    case JsonType::kBool:
+      return value.is_boolean();
+    case JsonType::kObject:
+      return value.is_object();
+    case JsonType::kArray:
+      return value.is_array();
+    case JsonType::kAny:
+      return true;
   }
   return false;
 }

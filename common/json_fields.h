@@ -4,11 +4,10 @@
 // message get the same precise errors: "<where>: field 'x' must be an integer".
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 

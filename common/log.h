@@ -1,9 +1,9 @@
 // Logging: spdlog to standard error, one line per event, level set at start.
 #pragma once
 
-#include <string_view>
-
 #include <spdlog/spdlog.h>
+
+#include <string_view>
 
 #include "common/status.h"
 

@@ -8,9 +8,8 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace drover {
 
@@ -22,7 +21,7 @@ enum class Code {
   kPermissionDenied,  // an unaccepted key, a wrong ticket
   kUnavailable,       // a peer that does not answer, a lost connection
   kTimeout,
-  kInfeasible,        // a plan that cannot be made
+  kInfeasible,  // a plan that cannot be made
   kAborted,
   kIoError,
   kInternal,
@@ -81,22 +80,22 @@ Status ErrnoStatus(std::string_view what, int err);
 #define DROVER_CONCAT(a, b) DROVER_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not ok.
-#define RETURN_IF_ERROR(expr)                      \
-  do {                                             \
-    ::drover::Status drover_status_ = (expr);      \
+#define RETURN_IF_ERROR(expr)                                        \
+  do {                                                               \
+    ::drover::Status drover_status_ = (expr);                        \
     if (!drover_status_.ok()) return tl::unexpected(drover_status_); \
   } while (0)
 
 // Like RETURN_IF_ERROR, for functions that return Status rather than Result.
-#define RETURN_STATUS_IF_ERROR(expr)          \
-  do {                                        \
-    ::drover::Status drover_status_ = (expr); \
+#define RETURN_STATUS_IF_ERROR(expr)                 \
+  do {                                               \
+    ::drover::Status drover_status_ = (expr);        \
     if (!drover_status_.ok()) return drover_status_; \
   } while (0)
 
 // Binds `lhs` to the value of a Result, or returns its error.
-#define ASSIGN_OR_RETURN(lhs, expr)                                          \
-  auto DROVER_CONCAT(drover_result_, __LINE__) = (expr);                     \
-  if (!DROVER_CONCAT(drover_result_, __LINE__))                              \
+#define ASSIGN_OR_RETURN(lhs, expr)                                         \
+  auto DROVER_CONCAT(drover_result_, __LINE__) = (expr);                    \
+  if (!DROVER_CONCAT(drover_result_, __LINE__))                             \
     return tl::unexpected(DROVER_CONCAT(drover_result_, __LINE__).error()); \
   lhs = std::move(*DROVER_CONCAT(drover_result_, __LINE__))

@@ -16,8 +16,7 @@ constexpr milliseconds kConnectSlice{250};
 constexpr milliseconds kRefusedRetry{1000};
 }  // namespace
 
-Agent::Agent(AgentOptions options)
-    : options_(std::move(options)), metrics_(options_.metrics) {
+Agent::Agent(AgentOptions options) : options_(std::move(options)), metrics_(options_.metrics) {
   handlers_["agent.ping"] = [](const wire::Message&) -> Result<nlohmann::json> {
     return nlohmann::json::object();
   };
@@ -59,8 +58,8 @@ void Agent::Send(const wire::Message& m) {
 
 void Agent::Connect() {
   socket_.reset();
-  auto socket = wire::ClientSocket::Connect(options_.orchestrator, options_.orchestrator_key,
-                                            options_.key);
+  auto socket =
+      wire::ClientSocket::Connect(options_.orchestrator, options_.orchestrator_key, options_.key);
   if (!socket) {
     spdlog::error("{}", socket.error().ToString());
     return;
@@ -103,9 +102,10 @@ Status Agent::Run(const std::atomic<bool>& stop) {
         SendRegister();
       } else if (s.code() == Code::kPermissionDenied) {
         if (!warned_refused_) {
-          spdlog::warn("the orchestrator refused our key {}: an operator must run "
-                       "`drover keys accept {}`",
-                       options_.key.public_z85, options_.key.public_z85);
+          spdlog::warn(
+              "the orchestrator refused our key {}: an operator must run "
+              "`drover keys accept {}`",
+              options_.key.public_z85, options_.key.public_z85);
           warned_refused_ = true;
         }
         // ZeroMQ does not retry a refused handshake by itself: ask again
@@ -155,8 +155,8 @@ void Agent::OnFrame(const std::string& frame) {
   auto decoded = wire::Decode(frame, wire::kMaxMessageBytes);
   if (!decoded) {
     spdlog::warn("rejected a message from the orchestrator: {}", decoded.error().message());
-    Send(wire::MakeError(wire::SalvageId(frame, wire::kMaxMessageBytes), NextId(),
-                         decoded.error()));
+    Send(
+        wire::MakeError(wire::SalvageId(frame, wire::kMaxMessageBytes), NextId(), decoded.error()));
     return;
   }
   last_heard_ = Clock::now();
@@ -198,8 +198,10 @@ void Agent::OnRequest(const wire::Message& m) {
     return;
   }
   auto result = handler->second(m);
-  if (result) Send(wire::MakeReply(m, NextId(), std::move(*result)));
-  else Send(wire::MakeError(m.id, NextId(), result.error()));
+  if (result)
+    Send(wire::MakeReply(m, NextId(), std::move(*result)));
+  else
+    Send(wire::MakeError(m.id, NextId(), result.error()));
 }
 
 }  // namespace drover::agent

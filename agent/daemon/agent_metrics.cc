@@ -21,13 +21,13 @@ AgentMetrics::AgentMetrics(metrics::MetricsRegistry* registry)
     : registry_(registry != nullptr ? registry : &own_) {
   bytes_sent_ = registry_->GetCounter("drover_agent_bytes_sent_total",
                                       "Payload bytes this agent sent to peers by transfers.");
-  bytes_received_ = registry_->GetCounter(
-      "drover_agent_bytes_received_total", "Payload bytes this agent received from peers.");
+  bytes_received_ = registry_->GetCounter("drover_agent_bytes_received_total",
+                                          "Payload bytes this agent received from peers.");
   send_rate_ = registry_->GetGauge("drover_agent_transfer_rate_bytes_per_second",
                                    "Current rate summed over the transfers in flight.",
                                    {{"direction", "send"}});
-  guests_running_ = registry_->GetGauge("drover_agent_guests_running",
-                                        "Guests running on this host, as of the last facts report.");
+  guests_running_ = registry_->GetGauge(
+      "drover_agent_guests_running", "Guests running on this host, as of the last facts report.");
   // Every role and result from the start, at 0, so that rate() has a series.
   for (const char* role : {"source", "dest"}) {
     for (const char* result : {"done", "failed", "cancelled"}) {
@@ -73,8 +73,9 @@ void AgentMetrics::OnTransferEvent(const nlohmann::json& e, Clock::time_point no
   if (state == "failed" && e.value("error", "").find("cancelled") != std::string::npos) {
     result = "cancelled";
   }
-  registry_->GetCounter("drover_agent_transfers_total", kTransfersHelp,
-                        {{"role", side}, {"result", result}})
+  registry_
+      ->GetCounter("drover_agent_transfers_total", kTransfersHelp,
+                   {{"role", side}, {"result", result}})
       ->Increment();
 }
 

@@ -19,9 +19,8 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/metrics/registry.h"
 
@@ -51,7 +50,7 @@ class AgentMetrics {
   struct Sending {
     uint64_t bytes_sent = 0;  // as of the last event
     Clock::time_point last;
-    double rate = 0;          // bytes/s between the last two events
+    double rate = 0;  // bytes/s between the last two events
   };
   void SetRate(Clock::time_point now);  // requires mu_
 

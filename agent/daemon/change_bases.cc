@@ -3,9 +3,8 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/log.h"
 

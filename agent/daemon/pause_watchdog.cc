@@ -78,10 +78,11 @@ void PauseWatchdog::Run(const std::string& name, milliseconds deadline, Watch* w
         if (w->disarmed) break;
         w->fired = true;
       }
-      spdlog::warn("guest {}: paused for migration {} ms without continue_out or abort_out "
-                   "(orchestrator gone?): the pause watchdog cancels the migration and "
-                   "resumes it here",
-                   name, deadline.count());
+      spdlog::warn(
+          "guest {}: paused for migration {} ms without continue_out or abort_out "
+          "(orchestrator gone?): the pause watchdog cancels the migration and "
+          "resumes it here",
+          name, deadline.count());
       Status s = hv_->AbortMigrationOut(name, kAbortTimeout);
       if (s.ok()) {
         spdlog::warn("guest {}: runs again on this host after the pause watchdog", name);

@@ -45,10 +45,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "agent/daemon/change_bases.h"
 #include "agent/storage/storage_driver.h"
@@ -62,9 +61,9 @@ namespace drover::agent {
 struct TransferConfig {
   storage::StorageDriver* driver = nullptr;  // not owned
   std::string pool;
-  wire::KeyPair keys;                 // this agent's CURVE key pair
+  wire::KeyPair keys;                      // this agent's CURVE key pair
   std::string data_address = "127.0.0.1";  // where receivers bind
-  std::string state_dir;              // resume points and hash caches
+  std::string state_dir;                   // resume points and hash caches
 };
 
 class TransferService {
@@ -111,8 +110,8 @@ class TransferService {
   // After a send: a verified snapshot of a trackable volume becomes the base
   // (the older one goes); a failed one goes; an untrackable one goes with
   // the older base.
-  void SettleBase(const std::string& volume, const std::string& dest,
-                  const std::string& snapshot, bool verified, bool trackable);
+  void SettleBase(const std::string& volume, const std::string& dest, const std::string& snapshot,
+                  bool verified, bool trackable);
   void RemoveSnapshot(const std::string& snapshot);
   void RemoveLeftoverSnapshots();
 

@@ -93,13 +93,13 @@ Result<GuestSpec> CloneSpec(const GuestSpec& original, const std::string& new_na
 nlohmann::json ToJson(const GuestSpec& spec) {
   nlohmann::json disks = nlohmann::json::array();
   for (const auto& d : spec.disks) {
-    disks.push_back({{"path", d.path}, {"format", d.format}, {"cache", d.cache},
-                     {"read_only", d.read_only}});
+    disks.push_back(
+        {{"path", d.path}, {"format", d.format}, {"cache", d.cache}, {"read_only", d.read_only}});
   }
   nlohmann::json nics = nlohmann::json::array();
   for (const auto& n : spec.nics) nics.push_back({{"mac", n.mac}, {"bridge", n.bridge}});
-  return {{"name", spec.name}, {"vcpus", spec.vcpus}, {"memory_mib", spec.memory_mib},
-          {"disks", disks}, {"nics", nics}, {"kernel", spec.kernel},
+  return {{"name", spec.name},     {"vcpus", spec.vcpus},    {"memory_mib", spec.memory_mib},
+          {"disks", disks},        {"nics", nics},           {"kernel", spec.kernel},
           {"initrd", spec.initrd}, {"cmdline", spec.cmdline}};
 }
 

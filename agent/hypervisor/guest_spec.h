@@ -7,19 +7,18 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 
 namespace drover::hv {
 
 struct DiskSpec {
-  std::string path;             // a file or a block device (LVM volume)
-  std::string format = "raw";   // raw (qemu also takes qcow2)
-  std::string cache = "none";   // qemu cache mode: none (O_DIRECT), writeback, ...
+  std::string path;            // a file or a block device (LVM volume)
+  std::string format = "raw";  // raw (qemu also takes qcow2)
+  std::string cache = "none";  // qemu cache mode: none (O_DIRECT), writeback, ...
   bool read_only = false;
 };
 

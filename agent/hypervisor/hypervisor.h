@@ -32,7 +32,7 @@
 namespace drover::hv {
 
 enum class GuestState {
-  kShutoff,   // defined, not running
+  kShutoff,  // defined, not running
   kRunning,
   kPaused,    // paused by request, held at pre-switchover, or incoming and complete
   kIncoming,  // started to receive a migration, state not all there yet
@@ -54,9 +54,9 @@ struct GuestInfo {
 
 // Cumulative counters since the guest started; the caller takes differences.
 struct GuestStats {
-  double cpu_seconds = 0;         // all vCPUs together
-  uint64_t memory_bytes = 0;      // assigned to the guest
-  uint64_t memory_used_bytes = 0; // resident on the host (qemu RSS; xen: assigned)
+  double cpu_seconds = 0;          // all vCPUs together
+  uint64_t memory_bytes = 0;       // assigned to the guest
+  uint64_t memory_used_bytes = 0;  // resident on the host (qemu RSS; xen: assigned)
   uint64_t disk_read_bytes = 0;
   uint64_t disk_write_bytes = 0;
   uint64_t disk_read_ops = 0;
@@ -111,8 +111,7 @@ class Hypervisor {
   virtual Result<MigrationStatus> WaitForSwitchover(const std::string& name, Millis timeout) = 0;
   // From kPreSwitchover: sends the last state and waits for kCompleted.
   // The source stays stopped (kMigrated).
-  virtual Result<MigrationStatus> ContinueMigrationOut(const std::string& name,
-                                                       Millis timeout) = 0;
+  virtual Result<MigrationStatus> ContinueMigrationOut(const std::string& name, Millis timeout) = 0;
   // Before kCompleted: cancels and runs the source guest again. No migration
   // (or already cancelled): ok. Completed: kInvalidArgument (the destination
   // owns the guest; destroy it first, then Resume the source).

@@ -14,8 +14,7 @@ Status ToStatus(const Result<T>& r) {
 }  // namespace drover::hv
 
 // Like ASSIGN_OR_RETURN, in a function that returns Status.
-#define HV_ASSIGN_OR_RETURN_STATUS(lhs, expr)                          \
-  auto DROVER_CONCAT(hv_result_, __LINE__) = (expr);                   \
-  if (!DROVER_CONCAT(hv_result_, __LINE__))                            \
-    return DROVER_CONCAT(hv_result_, __LINE__).error();                \
+#define HV_ASSIGN_OR_RETURN_STATUS(lhs, expr)                                                   \
+  auto DROVER_CONCAT(hv_result_, __LINE__) = (expr);                                            \
+  if (!DROVER_CONCAT(hv_result_, __LINE__)) return DROVER_CONCAT(hv_result_, __LINE__).error(); \
   lhs = std::move(*DROVER_CONCAT(hv_result_, __LINE__))

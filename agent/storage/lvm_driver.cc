@@ -47,7 +47,8 @@ Result<CommandResult> LvmDriver::Checked(const std::vector<std::string>& argv) {
       msg.find("insufficient free space") != std::string::npos) {
     return Err(IoError("volume group full: " + line));
   }
-  if (msg.find("not found") != std::string::npos || msg.find("Failed to find") != std::string::npos) {
+  if (msg.find("not found") != std::string::npos ||
+      msg.find("Failed to find") != std::string::npos) {
     return Err(NotFound(line));
   }
   if (msg.find("already exists") != std::string::npos) return Err(AlreadyExists(line));
@@ -185,8 +186,8 @@ Result<std::vector<ByteRange>> LvmDriver::ThinDeltaRanges(const std::string& vg,
   ASSIGN_OR_RETURN(CommandResult reserve,
                    Checked({"dmsetup", "message", tpool, "0", "reserve_metadata_snap"}));
   (void)reserve;
-  auto delta = Checked({"thin_delta", "-m", "--snap1", std::to_string(id1), "--snap2",
-                        std::to_string(id2), tmeta});
+  auto delta = Checked(
+      {"thin_delta", "-m", "--snap1", std::to_string(id1), "--snap2", std::to_string(id2), tmeta});
   // Always released, whatever thin_delta did: a held metadata snapshot pins
   // pool metadata until someone releases it.
   auto release = Checked({"dmsetup", "message", tpool, "0", "release_metadata_snap"});

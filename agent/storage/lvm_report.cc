@@ -20,7 +20,8 @@ Result<std::string> Field(const json& row, const char* name, bool required) {
     if (required) return Err(InvalidArgument(std::string("lvm report lacks field ") + name));
     return std::string();
   }
-  if (!it->is_string()) return Err(InvalidArgument(std::string("lvm field ") + name + " is not a string"));
+  if (!it->is_string())
+    return Err(InvalidArgument(std::string("lvm field ") + name + " is not a string"));
   return it->get<std::string>();
 }
 
@@ -28,8 +29,8 @@ Result<uint64_t> Integer(const std::string& text, const char* name) {
   uint64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size()) {
-    return Err(InvalidArgument(std::string("lvm field ") + name + " is not a byte count: '" +
-                               text + "' (run with --units b --nosuffix)"));
+    return Err(InvalidArgument(std::string("lvm field ") + name + " is not a byte count: '" + text +
+                               "' (run with --units b --nosuffix)"));
   }
   return v;
 }
@@ -50,7 +51,8 @@ Result<std::optional<double>> OptionalPercent(const json& row, const char* name)
     if (used == text.size()) return std::optional<double>(v);
   } catch (const std::exception&) {
   }
-  return Err(InvalidArgument(std::string("lvm field ") + name + " is not a percentage: '" + text + "'"));
+  return Err(
+      InvalidArgument(std::string("lvm field ") + name + " is not a percentage: '" + text + "'"));
 }
 
 // The rows of report[0][section].

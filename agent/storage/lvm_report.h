@@ -23,7 +23,9 @@ struct LvRecord {
 
   bool IsThinPool() const { return !lv_attr.empty() && lv_attr[0] == 't'; }
   bool IsThinVolume() const { return !lv_attr.empty() && lv_attr[0] == 'V'; }
-  bool IsClassicSnapshot() const { return !lv_attr.empty() && (lv_attr[0] == 's' || lv_attr[0] == 'S'); }
+  bool IsClassicSnapshot() const {
+    return !lv_attr.empty() && (lv_attr[0] == 's' || lv_attr[0] == 'S');
+  }
   // Invalid (overflowed or dropped) classic snapshot: state 'I' or 'S', or 100 % full.
   bool IsInvalidSnapshot() const;
 };

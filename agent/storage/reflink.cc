@@ -30,8 +30,9 @@ Status CopyAll(int in, int out, uint64_t size) {
 
 Result<bool> CloneFile(const std::string& src, const std::string& dst) {
   int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return Err(errno == ENOENT ? NotFound(src + " does not exist")
-                                         : ErrnoStatus("open " + src, errno));
+  if (in < 0)
+    return Err(errno == ENOENT ? NotFound(src + " does not exist")
+                               : ErrnoStatus("open " + src, errno));
   int out = ::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (out < 0) {
     int err = errno;
@@ -44,8 +45,8 @@ Result<bool> CloneFile(const std::string& src, const std::string& dst) {
   if (!shared) {
     int err = errno;
     if (err == EOPNOTSUPP || err == ENOTTY || err == EXDEV || err == EINVAL || err == ENOSYS) {
-      spdlog::warn("storage/file: {} does not support reflinks ({}); copying {} in full",
-                   dst, std::strerror(err), src);
+      spdlog::warn("storage/file: {} does not support reflinks ({}); copying {} in full", dst,
+                   std::strerror(err), src);
       struct stat st;
       s = ::fstat(in, &st) == 0 ? CopyAll(in, out, static_cast<uint64_t>(st.st_size))
                                 : ErrnoStatus("fstat " + src, errno);

@@ -51,7 +51,8 @@ Result<uint64_t> Number(const Tag& t, const char* attr) {
   const std::string& s = it->second;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size()) {
-    return Err(InvalidArgument("thin_delta: " + std::string(attr) + "=\"" + s + "\" is not a number"));
+    return Err(
+        InvalidArgument("thin_delta: " + std::string(attr) + "=\"" + s + "\" is not a number"));
   }
   return v;
 }

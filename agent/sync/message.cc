@@ -263,9 +263,9 @@ Result<Message> Decode(std::span<const uint8_t> frame) {
 }
 
 const char* MessageName(const Message& m) {
-  static const char* kNames[] = {"Hello", "Welcome", "Refuse", "Hashes", "HashesEnd", "Credit",
-                                 "Request", "Data", "Sig", "Delta", "Final", "Ping",
-                                 "RequestBatch", "DataBatch"};
+  static const char* kNames[] = {"Hello",  "Welcome", "Refuse",       "Hashes",   "HashesEnd",
+                                 "Credit", "Request", "Data",         "Sig",      "Delta",
+                                 "Final",  "Ping",    "RequestBatch", "DataBatch"};
   return kNames[m.index()];
 }
 

@@ -6,7 +6,8 @@
 namespace drover::sync {
 
 RateLimiter::RateLimiter(uint64_t bytes_per_second)
-    : rate_(bytes_per_second), tokens_(bytes_per_second / 4.0),
+    : rate_(bytes_per_second),
+      tokens_(bytes_per_second / 4.0),
       last_(std::chrono::steady_clock::now()) {}
 
 void RateLimiter::Acquire(uint64_t bytes) {

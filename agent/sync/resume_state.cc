@@ -36,14 +36,17 @@ std::optional<ResumePoint> ResumeStore::Load(const std::string& target_path) con
 Status ResumeStore::Save(const std::string& target_path, const ResumePoint& point) const {
   if (dir_.empty()) return Status::Ok();
   RETURN_STATUS_IF_ERROR(MakeDirs(dir_));
-  nlohmann::json j = {{"version", 1},           {"target", target_path},
-                      {"source_id", point.source_id}, {"size", point.size},
-                      {"chunk_size", point.chunk_size}, {"next_chunk", point.next_chunk},
+  nlohmann::json j = {{"version", 1},
+                      {"target", target_path},
+                      {"source_id", point.source_id},
+                      {"size", point.size},
+                      {"chunk_size", point.chunk_size},
+                      {"next_chunk", point.next_chunk},
                       {"prefix_digest", point.prefix_digest}};
   std::string text = j.dump() + "\n";
-  return WriteFileAtomic(PathFor(target_path),
-                         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()),
-                                                  text.size()));
+  return WriteFileAtomic(
+      PathFor(target_path),
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 void ResumeStore::Clear(const std::string& target_path) const {

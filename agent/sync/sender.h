@@ -31,9 +31,9 @@
 namespace drover::sync {
 
 struct SenderOptions {
-  std::string endpoint;            // the destination's data endpoint (Receiver::endpoint())
-  std::string server_public_key;   // the destination agent's CURVE public key (Z85)
-  wire::KeyPair own_keys;          // this agent's key pair (named to the receiver by the ticket)
+  std::string endpoint;           // the destination's data endpoint (Receiver::endpoint())
+  std::string server_public_key;  // the destination agent's CURVE public key (Z85)
+  wire::KeyPair own_keys;         // this agent's key pair (named to the receiver by the ticket)
   std::string ticket;
   std::string source_path;         // snapshot: regular file or block device, opened read-only
   std::string source_id;           // empty: derived from the path and the file's identity

@@ -11,7 +11,9 @@ Message MakeReply(const Message& request, std::string id, nlohmann::json body) {
 }
 
 Message MakeError(const std::string& re, std::string id, const Status& status) {
-  return Message{"error", std::move(id), re,
+  return Message{"error",
+                 std::move(id),
+                 re,
                  {{"code", std::string(CodeName(status.code()))}, {"message", status.message()}}};
 }
 

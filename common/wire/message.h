@@ -9,9 +9,8 @@
 // docs/wire.md is the full description.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/status.h"
 

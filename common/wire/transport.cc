@@ -77,8 +77,7 @@ void* SharedClientContext() {
 // ---------------------------------------------------------------- server
 
 Result<std::unique_ptr<ServerSocket>> ServerSocket::Bind(const std::string& endpoint,
-                                                         const KeyPair& server_key,
-                                                         AdmitFn admit) {
+                                                         const KeyPair& server_key, AdmitFn admit) {
   if (!zmq_has("curve")) return Err(Internal("this libzmq was built without CURVE"));
   std::unique_ptr<ServerSocket> s(new ServerSocket());
   s->admit_ = std::move(admit);
@@ -164,11 +163,10 @@ bool ServerSocket::TakeQueued(Inbound* in) {
   }
 }
 
-Result<ServerSocket::Received> ServerSocket::Receive(std::chrono::milliseconds timeout,
-                                                     size_t max, std::vector<Inbound>* out) {
-  zmq_pollitem_t items[] = {{router_, 0, ZMQ_POLLIN, 0},
-                            {zap_, 0, ZMQ_POLLIN, 0},
-                            {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+Result<ServerSocket::Received> ServerSocket::Receive(std::chrono::milliseconds timeout, size_t max,
+                                                     std::vector<Inbound>* out) {
+  zmq_pollitem_t items[] = {
+      {router_, 0, ZMQ_POLLIN, 0}, {zap_, 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
   // zmq_poll returns at once when a message is queued already.
   int rc = zmq_poll(items, wake_fd_ >= 0 ? 3 : 2, std::max<long>(0, timeout.count()));
   Received r;
@@ -277,8 +275,8 @@ Status ClientSocket::WaitConnected(std::chrono::milliseconds timeout) {
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       if (refused_) return PermissionDenied("the orchestrator refused this client's key");
-      return Unavailable("no authenticated connection within " +
-                         std::to_string(timeout.count()) + " ms");
+      return Unavailable("no authenticated connection within " + std::to_string(timeout.count()) +
+                         " ms");
     }
     zmq_pollitem_t item = {monitor_, 0, ZMQ_POLLIN, 0};
     zmq_poll(&item, 1, std::min<long>(left.count(), 100));

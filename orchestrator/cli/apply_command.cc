@@ -80,8 +80,8 @@ Status Execute(CliContext& ctx, const ApplyArgs& a, const nlohmann::json& doc,
   ASSIGN_OR_RETURN(nlohmann::json started, AskDaemon(ctx, "op.apply", {{"plan", doc}}));
   std::string run = started.value("run", "");
   if (!ctx.json) {
-    *ctx.out << "run " << run << ": " << plan.steps.size() << " steps of plan " << plan.kind
-             << " (" << a.plan_file << "); `drover status " << run << "` shows it\n";
+    *ctx.out << "run " << run << ": " << plan.steps.size() << " steps of plan " << plan.kind << " ("
+             << a.plan_file << "); `drover status " << run << "` shows it\n";
   }
   if (a.detach) {
     if (ctx.json) *ctx.out << started.dump(2) << "\n";

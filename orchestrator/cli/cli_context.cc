@@ -20,8 +20,7 @@ void AddGlobalOptions(CLI::App& app, CliContext* ctx) {
   app.add_option("--config", ctx->config_file,
                  "JSON config file of the CLI (keys: connect, orchestrator_key, key, state, "
                  "timeout_ms) [$DROVER_CONFIG]");
-  app.add_option("--connect", ctx->connect, "the daemon's control endpoint")
-      ->capture_default_str();
+  app.add_option("--connect", ctx->connect, "the daemon's control endpoint")->capture_default_str();
   app.add_option("--orchestrator-key", ctx->orchestrator_key,
                  "the daemon's public key (.pub file or Z85)");
   app.add_option("--key", ctx->key, "the operator's secret key file (accepted as operator)");
@@ -68,8 +67,8 @@ Result<nlohmann::json> AskDaemon(const CliContext& ctx, const std::string& type,
                                 " --role operator` on the orchestrator"));
   }
   if (!connected.ok()) {
-    return Err(Unavailable("cannot reach the daemon at " + ctx.connect + ": " +
-                           connected.message()));
+    return Err(
+        Unavailable("cannot reach the daemon at " + ctx.connect + ": " + connected.message()));
   }
   std::random_device rd;
   std::string id = "cli-" + std::to_string(rd()) + "-1";

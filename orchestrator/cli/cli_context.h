@@ -6,11 +6,10 @@
 // unreadable input; 3 infeasible plan; 1 anything else that failed.
 #pragma once
 
-#include <iostream>
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/status.h"
 

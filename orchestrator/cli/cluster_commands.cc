@@ -16,19 +16,18 @@ void PrintHosts(CliContext& ctx, const nlohmann::json& hosts) {
   for (const auto& h : hosts) {
     const nlohmann::json f = h.value("facts", nlohmann::json::object());
     nlohmann::json pool = f.value("pool", nlohmann::json::object());
-    rows.push_back({Str(h, "name"), Str(h, "state"), Str(f, "cpus"),
-                    HumanBytes(f.value("memory_mib", 0.0) * 1024 * 1024),
-                    Str(pool, "kind") + ":" + Str(pool, "path"),
-                    HumanBytes(pool.value("size_bytes", 0.0)),
-                    HumanBytes(pool.value("free_bytes", 0.0)),
-                    std::to_string(f.value("guests", nlohmann::json::array()).size()),
-                    std::to_string(f.value("volumes", nlohmann::json::array()).size()),
-                    Str(h, "version")});
+    rows.push_back(
+        {Str(h, "name"), Str(h, "state"), Str(f, "cpus"),
+         HumanBytes(f.value("memory_mib", 0.0) * 1024 * 1024),
+         Str(pool, "kind") + ":" + Str(pool, "path"), HumanBytes(pool.value("size_bytes", 0.0)),
+         HumanBytes(pool.value("free_bytes", 0.0)),
+         std::to_string(f.value("guests", nlohmann::json::array()).size()),
+         std::to_string(f.value("volumes", nlohmann::json::array()).size()), Str(h, "version")});
   }
-  PrintTable(*ctx.out,
-             {"HOST", "STATE", "CPUS", "MEMORY", "POOL", "SIZE", "FREE", "GUESTS", "VOLUMES",
-              "AGENT"},
-             rows);
+  PrintTable(
+      *ctx.out,
+      {"HOST", "STATE", "CPUS", "MEMORY", "POOL", "SIZE", "FREE", "GUESTS", "VOLUMES", "AGENT"},
+      rows);
 }
 
 void PrintGuests(CliContext& ctx, const nlohmann::json& guests) {
@@ -58,16 +57,17 @@ std::function<void()> Run(CLI::App& root, CliContext* ctx, std::function<Status(
 Status Show(CliContext* ctx, const std::string& type, nlohmann::json body,
             void (*table)(CliContext&, const nlohmann::json&)) {
   ASSIGN_OR_RETURN(nlohmann::json reply, AskDaemon(*ctx, type, std::move(body)));
-  if (ctx->json || table == nullptr) *ctx->out << reply.dump(2) << "\n";
-  else table(*ctx, reply);
+  if (ctx->json || table == nullptr)
+    *ctx->out << reply.dump(2) << "\n";
+  else
+    table(*ctx, reply);
   return Status::Ok();
 }
 
 void PrintPing(CliContext& ctx, const nlohmann::json& r) {
-  *ctx.out << r.value("count", 0) << " round trips to " << r.value("host", "?")
-           << ": p50 " << r.value("rtt_us_p50", 0.0) << " us, p99 "
-           << r.value("rtt_us_p99", 0.0) << " us, max " << r.value("rtt_us_max", 0.0)
-           << " us\n";
+  *ctx.out << r.value("count", 0) << " round trips to " << r.value("host", "?") << ": p50 "
+           << r.value("rtt_us_p50", 0.0) << " us, p99 " << r.value("rtt_us_p99", 0.0) << " us, max "
+           << r.value("rtt_us_max", 0.0) << " us\n";
 }
 
 }  // namespace
@@ -79,8 +79,9 @@ Result<nlohmann::json> LiveInventory(const CliContext& ctx) {
 void AddClusterCommands(CLI::App& root, CliContext* ctx) {
   root.add_subcommand("hosts", "the hosts, as their agents report them now")
       ->callback(Run(root, ctx, [ctx] { return Show(ctx, "op.hosts", {}, PrintHosts); }));
-  root.add_subcommand("guests", "the guests on every host, live")
-      ->callback(Run(root, ctx, [ctx] { return Show(ctx, "op.guests", {}, PrintGuests); }));
+  root.add_subcommand("guests", "the guests on every host, live")->callback(Run(root, ctx, [ctx] {
+    return Show(ctx, "op.guests", {}, PrintGuests);
+  }));
 
   CLI::App* inventory = root.add_subcommand("inventory", "the cluster as an inventory document");
   inventory->require_subcommand(1);

@@ -42,17 +42,21 @@ Status List(CliContext& ctx) {
   if (ctx.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& k : records) {
-      rows.push_back({{"public_key", k.public_key}, {"name", k.name}, {"role", k.role},
-                      {"status", k.status}, {"address", k.address},
-                      {"first_seen", k.first_seen}, {"changed_at", k.changed_at}});
+      rows.push_back({{"public_key", k.public_key},
+                      {"name", k.name},
+                      {"role", k.role},
+                      {"status", k.status},
+                      {"address", k.address},
+                      {"first_seen", k.first_seen},
+                      {"changed_at", k.changed_at}});
     }
     *ctx.out << rows.dump(2) << "\n";
     return Status::Ok();
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& k : records) {
-    rows.push_back({k.status, k.public_key, k.status == "pending" ? "" : k.role, k.name,
-                    k.address});
+    rows.push_back(
+        {k.status, k.public_key, k.status == "pending" ? "" : k.role, k.name, k.address});
   }
   PrintTable(*ctx.out, {"STATUS", "KEY", "ROLE", "NAME", "ADDRESS"}, rows);
   return Status::Ok();
@@ -99,8 +103,10 @@ Status Accept(CliContext& ctx, const KeysArgs& a) {
     for (const auto& key : list) RETURN_STATUS_IF_ERROR(keys.Accept(key, role, a.name));
     return Status::Ok();
   }));
-  if (list.size() == 1) *ctx.out << "accepted " << list[0] << " as " << a.role << "\n";
-  else *ctx.out << "accepted " << list.size() << " keys as " << a.role << "\n";
+  if (list.size() == 1)
+    *ctx.out << "accepted " << list[0] << " as " << a.role << "\n";
+  else
+    *ctx.out << "accepted " << list.size() << " keys as " << a.role << "\n";
   return Status::Ok();
 }
 

@@ -49,9 +49,9 @@ std::string Summary(const nlohmann::json& r) {
     return "migrated " + r.value("guest", "") + " " + r.value("from", "") + " -> " +
            r.value("to", "") + ": downtime " + std::to_string(r.value("downtime_ms", 0)) +
            " ms (hypervisor " + std::to_string(r.value("hypervisor_downtime_ms", 0)) +
-           " ms), disk rounds " + rounds + ", memory " +
-           HumanBytes(r.value("memory_bytes", 0.0)) + ", " +
-           std::to_string(r.value("total_s", 0.0)).substr(0, 5) + " s; source volumes retired";
+           " ms), disk rounds " + rounds + ", memory " + HumanBytes(r.value("memory_bytes", 0.0)) +
+           ", " + std::to_string(r.value("total_s", 0.0)).substr(0, 5) +
+           " s; source volumes retired";
   }
   return "cloned " + r.value("guest", "") + " as " + r.value("name", "") + " on " +
          r.value("to", "") + " (" + std::to_string(r.value("total_s", 0.0)).substr(0, 5) + " s)";
@@ -65,8 +65,9 @@ Status Follow(CliContext& ctx, const std::string& type, nlohmann::json request) 
   std::signal(SIGTERM, OnInterrupt);
   bool cancel_sent = false;
   ProgressLine progress(*ctx.out, !ctx.json && StdoutIsTerminal());
-  if (!ctx.json) *ctx.out << type.substr(3) << " " << request["guest"].get<std::string>()
-                          << ": job " << id << "\n";
+  if (!ctx.json)
+    *ctx.out << type.substr(3) << " " << request["guest"].get<std::string>() << ": job " << id
+             << "\n";
   for (;;) {
     ASSIGN_OR_RETURN(nlohmann::json j, AskDaemon(ctx, "op.job", {{"job", id}}));
     std::string state = j.value("state", "");
@@ -93,8 +94,11 @@ Status Follow(CliContext& ctx, const std::string& type, nlohmann::json request) 
 Status RunMigrate(CliContext& ctx, const MigrateArgs& a) {
   ASSIGN_OR_RETURN(std::string from, HostOf(ctx, a.guest));
   return Follow(ctx, "op.migrate",
-                {{"guest", a.guest}, {"from", from}, {"to", a.to},
-                 {"downtime_ms", a.downtime_ms}, {"max_rounds", a.max_rounds},
+                {{"guest", a.guest},
+                 {"from", from},
+                 {"to", a.to},
+                 {"downtime_ms", a.downtime_ms},
+                 {"max_rounds", a.max_rounds},
                  {"policy", a.policy}});
 }
 
@@ -116,8 +120,9 @@ void AddMigrateCommands(CLI::App& root, CliContext* ctx) {
   migrate->add_option("--downtime-ms", m->downtime_ms, "pause budget")->capture_default_str();
   migrate->add_option("--max-rounds", m->max_rounds, "disk pre-copy rounds at most")
       ->capture_default_str();
-  migrate->add_option("--policy", m->policy,
-                      "when the disk does not converge: stop (report) or proceed")
+  migrate
+      ->add_option("--policy", m->policy,
+                   "when the disk does not converge: stop (report) or proceed")
       ->capture_default_str();
   migrate->callback([&root, ctx, m] {
     Status s = ResolveGlobalOptions(root, ctx);
@@ -125,8 +130,8 @@ void AddMigrateCommands(CLI::App& root, CliContext* ctx) {
     if (!s.ok()) ctx->Fail(s);
   });
   auto c = std::make_shared<MigrateArgs>();
-  CLI::App* clone = root.add_subcommand(
-      "clone", "copy a guest to a host under a new name and MAC and start it");
+  CLI::App* clone =
+      root.add_subcommand("clone", "copy a guest to a host under a new name and MAC and start it");
   clone->add_option("guest", c->guest, "the guest (left untouched)")->required();
   clone->add_option("--to", c->to, "host of the clone")->required();
   clone->add_option("--name", c->new_name, "the clone's name [GUEST-clone]");

@@ -29,8 +29,10 @@ Status RunSync(CliContext& ctx, const SyncArgs& a) {
   ASSIGN_OR_RETURN(auto src, ParseHostVolume(a.source));
   ASSIGN_OR_RETURN(auto dst, ParseHostVolume(a.dest));
   if (a.bandwidth_mib_s < 0) return InvalidArgument("--bandwidth-mib-s must not be negative");
-  nlohmann::json request = {{"source_host", src.first}, {"source_volume", src.second},
-                            {"dest_host", dst.first}, {"dest_volume", dst.second}};
+  nlohmann::json request = {{"source_host", src.first},
+                            {"source_volume", src.second},
+                            {"dest_host", dst.first},
+                            {"dest_volume", dst.second}};
   if (a.bandwidth_mib_s > 0) {
     request["bandwidth_bytes_per_s"] = static_cast<int64_t>(a.bandwidth_mib_s * 1024 * 1024);
   }
@@ -52,8 +54,8 @@ Status RunSync(CliContext& ctx, const SyncArgs& a) {
         progress.Finish("done in " + std::to_string(t.value("seconds", 0.0)).substr(0, 5) +
                         " s: " + HumanBytes(r.value("bytes_sent", 0.0)) + " sent for " +
                         HumanBytes(r.value("bytes_changed", 0.0)) + " changed of " +
-                        HumanBytes(r.value("volume_bytes", 0.0)) + " (discovery: " +
-                        r.value("discovery", "?") + "), content hash " +
+                        HumanBytes(r.value("volume_bytes", 0.0)) +
+                        " (discovery: " + r.value("discovery", "?") + "), content hash " +
                         r.value("content_hash", "?") + " verified");
       }
       if (state == "failed") return Aborted("sync failed: " + t.value("error", "?"));

@@ -41,9 +41,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/status.h"
 #include "orchestrator/daemon/agent_client.h"
@@ -53,9 +52,9 @@ namespace drover::cutover {
 
 struct MigrateRequest {
   std::string guest, from, to;
-  uint64_t downtime_ms = 300;  // budget for the pause window
-  int max_rounds = 5;          // pre-copy rounds after the full sync
-  std::string policy = "stop"; // not converged: "stop" (report) or "proceed"
+  uint64_t downtime_ms = 300;   // budget for the pause window
+  int max_rounds = 5;           // pre-copy rounds after the full sync
+  std::string policy = "stop";  // not converged: "stop" (report) or "proceed"
 };
 
 struct CloneRequest {

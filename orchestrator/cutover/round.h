@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace drover::cutover {
 
@@ -14,7 +13,7 @@ struct Round {
   uint64_t bytes_sent = 0, bytes_changed = 0;
   double seconds = 0;
   std::vector<uint64_t> volume_bytes;  // per volume, as the transfer sized it
-  std::string discovery;  // how the source found changes; "mixed" when volumes differ
+  std::string discovery;               // how the source found changes; "mixed" when volumes differ
 
   // Adds one volume's source report (agent/sync/report.h as JSON).
   void Add(const nlohmann::json& source_report) {
@@ -24,8 +23,11 @@ struct Round {
     discovery = discovery.empty() || discovery == d ? d : "mixed";
   }
   nlohmann::json ToJson(int k) const {
-    return {{"round", k}, {"bytes_sent", bytes_sent}, {"bytes_changed", bytes_changed},
-            {"seconds", seconds}, {"discovery", discovery}};
+    return {{"round", k},
+            {"bytes_sent", bytes_sent},
+            {"bytes_changed", bytes_changed},
+            {"seconds", seconds},
+            {"discovery", discovery}};
   }
 };
 

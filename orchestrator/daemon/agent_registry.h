@@ -8,12 +8,11 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <unordered_map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace drover::daemon {
 

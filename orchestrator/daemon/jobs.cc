@@ -10,10 +10,10 @@ namespace drover::daemon {
 struct JobTable::Job : JobContext {
   std::string id, kind, summary;
   mutable std::mutex mu;
-  std::string state = "running";       // GUARDED_BY(mu)
+  std::string state = "running";                       // GUARDED_BY(mu)
   nlohmann::json progress = nlohmann::json::object();  // GUARDED_BY(mu)
-  nlohmann::json result;               // GUARDED_BY(mu)
-  std::string error;                   // GUARDED_BY(mu)
+  nlohmann::json result;                               // GUARDED_BY(mu)
+  std::string error;                                   // GUARDED_BY(mu)
   std::atomic<bool> cancel{false};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now(), finished;
   std::thread thread;

@@ -31,12 +31,13 @@ nlohmann::json BuildInventory(const std::vector<state::HostRecord>& hosts,
   for (const auto& h : hosts) {
     const nlohmann::json& f = h.facts;
     nlohmann::json pool = f.value("pool", nlohmann::json::object());
-    nlohmann::json host = {{"name", h.name},
-                           {"cpus", f.value("cpus", 0)},
-                           {"memory_mib", f.value("memory_mib", 0)},
-                           {"disk_gib", GiB(pool.value("size_bytes", 0.0))},
-                           {"nic_mbps", f.value("nic_mbps", 1000)},
-                           {"state", online.count(h.name) ? f.value("state", "online") : "offline"}};
+    nlohmann::json host = {
+        {"name", h.name},
+        {"cpus", f.value("cpus", 0)},
+        {"memory_mib", f.value("memory_mib", 0)},
+        {"disk_gib", GiB(pool.value("size_bytes", 0.0))},
+        {"nic_mbps", f.value("nic_mbps", 1000)},
+        {"state", online.count(h.name) ? f.value("state", "online") : "offline"}};
     if (f.contains("failure_domain")) host["failure_domain"] = f["failure_domain"];
     doc["hosts"].push_back(std::move(host));
     const nlohmann::json volumes = f.value("volumes", nlohmann::json::array());

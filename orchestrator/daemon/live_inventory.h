@@ -6,11 +6,10 @@
 // `drover guests` show the rest (pool, hypervisor, volumes).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "orchestrator/state/inventory_store.h"
 

@@ -16,8 +16,10 @@ bool PendingRequests::Complete(const wire::Message& reply, const std::string& fr
   Callback done = std::move(it->second.done);
   pending_.erase(it);
   Status error = wire::ErrorOf(reply);
-  if (!error.ok()) done(Err(error));
-  else done(reply);
+  if (!error.ok())
+    done(Err(error));
+  else
+    done(reply);
   return true;
 }
 

@@ -9,12 +9,18 @@ constexpr const char* kReceivedHelp = "Messages received from accepted keys that
 
 const char* ReasonName(Rejection why) {
   switch (why) {
-    case Rejection::kUnacceptedKey: return "unaccepted_key";
-    case Rejection::kFrames: return "frames";
-    case Rejection::kInvalid: return "invalid";
-    case Rejection::kDuplicateId: return "duplicate_id";
-    case Rejection::kRole: return "role";
-    case Rejection::kRefused: return "refused";
+    case Rejection::kUnacceptedKey:
+      return "unaccepted_key";
+    case Rejection::kFrames:
+      return "frames";
+    case Rejection::kInvalid:
+      return "invalid";
+    case Rejection::kDuplicateId:
+      return "duplicate_id";
+    case Rejection::kRole:
+      return "role";
+    case Rejection::kRefused:
+      return "refused";
   }
   return "unknown";
 }
@@ -28,8 +34,9 @@ ServerMetrics::ServerMetrics(metrics::MetricsRegistry* registry)
   const char* by_state = "Agents this daemon heard from since it started, by state.";
   online_ = registry_->GetGauge("drover_agents", by_state, {{"state", "online"}});
   unreachable_ = registry_->GetGauge("drover_agents", by_state, {{"state", "unreachable"}});
-  timed_out_ = registry_->GetCounter("drover_requests_timed_out_total",
-                                     "Requests to agents that got no answer within their deadline.");
+  timed_out_ =
+      registry_->GetCounter("drover_requests_timed_out_total",
+                            "Requests to agents that got no answer within their deadline.");
   heartbeats_ = registry_->GetCounter("drover_messages_received_total", kReceivedHelp,
                                       {{"type", "heartbeat"}});
   // Every reason from the start, at 0: rate() needs the series before the first rejection.

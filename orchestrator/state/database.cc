@@ -84,8 +84,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   }
   sqlite3_busy_timeout(d->db_, 5000);
   std::string mode;
-  RETURN_IF_ERROR(d->Exec("PRAGMA journal_mode=WAL", {},
-                          [&](const Row& r) { mode = r.Text(0); }));
+  RETURN_IF_ERROR(d->Exec("PRAGMA journal_mode=WAL", {}, [&](const Row& r) { mode = r.Text(0); }));
   if (mode != "wal") return Err(IoError("state database " + path + ": WAL mode refused"));
   RETURN_IF_ERROR(d->Exec("PRAGMA synchronous=NORMAL"));
   RETURN_IF_ERROR(d->Exec("PRAGMA foreign_keys=ON"));
@@ -110,11 +109,14 @@ Status Database::Exec(const std::string& sql, const std::vector<SqlValue>& param
     int n = sqlite3_bind_parameter_count(stmt);
     for (int i = 1; i <= n && bound < params.size(); ++i, ++bound) {
       const SqlValue& p = params[bound];
-      if (auto v = std::get_if<int64_t>(&p)) sqlite3_bind_int64(stmt, i, *v);
-      else if (auto d = std::get_if<double>(&p)) sqlite3_bind_double(stmt, i, *d);
+      if (auto v = std::get_if<int64_t>(&p))
+        sqlite3_bind_int64(stmt, i, *v);
+      else if (auto d = std::get_if<double>(&p))
+        sqlite3_bind_double(stmt, i, *d);
       else if (auto s = std::get_if<std::string>(&p))
         sqlite3_bind_text(stmt, i, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
-      else sqlite3_bind_null(stmt, i);
+      else
+        sqlite3_bind_null(stmt, i);
     }
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -122,13 +124,19 @@ Status Database::Exec(const std::string& sql, const std::vector<SqlValue>& param
       std::vector<SqlValue> values;
       for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
         switch (sqlite3_column_type(stmt, c)) {
-          case SQLITE_INTEGER: values.emplace_back(int64_t{sqlite3_column_int64(stmt, c)}); break;
-          case SQLITE_FLOAT: values.emplace_back(sqlite3_column_double(stmt, c)); break;
-          case SQLITE_NULL: values.emplace_back(nullptr); break;
+          case SQLITE_INTEGER:
+            values.emplace_back(int64_t{sqlite3_column_int64(stmt, c)});
+            break;
+          case SQLITE_FLOAT:
+            values.emplace_back(sqlite3_column_double(stmt, c));
+            break;
+          case SQLITE_NULL:
+            values.emplace_back(nullptr);
+            break;
           default:
-            values.emplace_back(std::string(
-                reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
-                sqlite3_column_bytes(stmt, c)));
+            values.emplace_back(
+                std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
+                            sqlite3_column_bytes(stmt, c)));
         }
       }
       on_row(Row(std::move(values)));
@@ -169,8 +177,8 @@ Status Database::Migrate() {
     int have = SchemaVersion();
     if (have > static_cast<int>(migrations.size())) {
       return Internal("schema version " + std::to_string(have) +
-                      " is newer than this drover knows (" +
-                      std::to_string(migrations.size()) + "): upgrade drover");
+                      " is newer than this drover knows (" + std::to_string(migrations.size()) +
+                      "): upgrade drover");
     }
     for (size_t v = have; v < migrations.size(); ++v) {
       RETURN_STATUS_IF_ERROR(Exec(migrations[v]));

@@ -12,13 +12,13 @@ Status InventoryStore::Save(const HostRecord& record) {
 
 Result<std::vector<HostRecord>> InventoryStore::List() {
   std::vector<HostRecord> hosts;
-  RETURN_IF_ERROR(db_->Exec(
-      "SELECT name, public_key, facts, version, last_seen FROM hosts ORDER BY name", {},
-      [&](const Row& r) {
-        nlohmann::json facts = nlohmann::json::parse(r.Text(2), nullptr, false);
-        if (facts.is_discarded()) facts = nlohmann::json::object();
-        hosts.push_back({r.Text(0), r.Text(1), std::move(facts), r.Text(3), r.Int(4)});
-      }));
+  RETURN_IF_ERROR(
+      db_->Exec("SELECT name, public_key, facts, version, last_seen FROM hosts ORDER BY name", {},
+                [&](const Row& r) {
+                  nlohmann::json facts = nlohmann::json::parse(r.Text(2), nullptr, false);
+                  if (facts.is_discarded()) facts = nlohmann::json::object();
+                  hosts.push_back({r.Text(0), r.Text(1), std::move(facts), r.Text(3), r.Int(4)});
+                }));
   return hosts;
 }
 

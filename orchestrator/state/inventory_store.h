@@ -2,10 +2,9 @@
 // host that is unreachable now with what it last said.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "orchestrator/state/database.h"

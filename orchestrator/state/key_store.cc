@@ -35,8 +35,8 @@ Status KeyStore::Accept(const std::string& public_key, KeyRole role, const std::
 
 Status KeyStore::Revoke(const std::string& public_key) {
   int64_t found = 0;
-  RETURN_STATUS_IF_ERROR(db_->Exec("SELECT count(*) FROM keys WHERE public_key = ?",
-                                   {public_key}, [&](const Row& r) { found = r.Int(0); }));
+  RETURN_STATUS_IF_ERROR(db_->Exec("SELECT count(*) FROM keys WHERE public_key = ?", {public_key},
+                                   [&](const Row& r) { found = r.Int(0); }));
   if (found == 0) return NotFound("key " + public_key + " is not known");
   return db_->Exec("UPDATE keys SET status='revoked', changed_at=? WHERE public_key=?",
                    {Now(), public_key});
@@ -48,16 +48,15 @@ Result<std::vector<KeyRecord>> KeyStore::List() {
       "SELECT public_key, name, role, status, address, first_seen, changed_at FROM keys "
       "ORDER BY status, name, public_key",
       {}, [&](const Row& r) {
-        keys.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5),
-                        r.Int(6)});
+        keys.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5), r.Int(6)});
       }));
   return keys;
 }
 
 Result<std::map<std::string, KeyRole>> KeyStore::Accepted() {
   std::map<std::string, KeyRole> keys;
-  RETURN_IF_ERROR(db_->Exec(
-      "SELECT public_key, role FROM keys WHERE status='accepted'", {}, [&](const Row& r) {
+  RETURN_IF_ERROR(
+      db_->Exec("SELECT public_key, role FROM keys WHERE status='accepted'", {}, [&](const Row& r) {
         keys[r.Text(0)] = r.Text(1) == "operator" ? KeyRole::kOperator : KeyRole::kAgent;
       }));
   return keys;

@@ -45,7 +45,8 @@ TEST(CodecTest, RefusesAFrameThatIsNotAMessage) {
 }
 
 TEST(CodecTest, RefusesAMessageOverTheSizeLimit) {
-  std::string big = Encode(MakeRequest("heartbeat", "a-1", {{"seq", 1}, {"pad", std::string(200, 'x')}}));
+  std::string big =
+      Encode(MakeRequest("heartbeat", "a-1", {{"seq", 1}, {"pad", std::string(200, 'x')}}));
   EXPECT_NE(DecodeError(big, 100).message().find("over the limit of 100"), std::string::npos);
 }
 
@@ -63,9 +64,8 @@ TEST(CodecTest, RefusesAnUnknownTypeOrVersion) {
 TEST(CodecTest, RefusesMissingOrIllTypedFields) {
   EXPECT_EQ(DecodeError(R"({"drover":1,"type":"heartbeat","id":"1","body":{}})").message(),
             "message 'heartbeat' body: missing field 'seq'");
-  EXPECT_EQ(
-      DecodeError(R"({"drover":1,"type":"heartbeat","id":"1","body":{"seq":"7"}})").message(),
-      "message 'heartbeat' body: field 'seq' must be an integer, not string");
+  EXPECT_EQ(DecodeError(R"({"drover":1,"type":"heartbeat","id":"1","body":{"seq":"7"}})").message(),
+            "message 'heartbeat' body: field 'seq' must be an integer, not string");
   EXPECT_EQ(DecodeError(R"({"drover":1,"type":"heartbeat","body":{"seq":7}})").message(),
             "message: missing field 'id'");
   EXPECT_NE(DecodeError(R"({"drover":1,"type":"heartbeat","id":7,"body":{"seq":7}})")

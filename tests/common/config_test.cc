@@ -1,7 +1,6 @@
 #include "common/config.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdio>

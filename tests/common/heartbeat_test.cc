@@ -43,28 +43,42 @@ TEST(HeartbeatTest, ReadsWhatTheAgentsEncode) {
 }
 
 TEST(HeartbeatTest, LeavesEverythingElseToTheFullDecoder) {
-  const std::string good = R"({"body":{"ack":false,"seq":17},"drover":1,"id":"a-1","type":"heartbeat"})";
+  const std::string good =
+      R"({"body":{"ack":false,"seq":17},"drover":1,"id":"a-1","type":"heartbeat"})";
   ASSERT_TRUE(ParseHeartbeat(good));
-  for (const std::string& frame : {
-           std::string(R"({"body":{"ack":false,"seq":17}, "drover":1,"id":"a-1","type":"heartbeat"})"),
-           std::string(R"({"drover":1,"body":{"ack":false,"seq":17},"id":"a-1","type":"heartbeat"})"),
-           std::string(R"({"body":{"seq":17,"ack":false},"drover":1,"id":"a-1","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":false,"seq":17,"x":1},"drover":1,"id":"a-1","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":false,"seq":17},"drover":2,"id":"a-1","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":false,"seq":17},"drover":1,"id":"a\u002d1","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":false,"seq":17},"drover":1,"id":"","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":false,"seq":17},"drover":1,"id":"a-1","re":"x","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":false,"seq":017},"drover":1,"id":"a-1","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":false,"seq":-17},"drover":1,"id":"a-1","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":false,"seq":17.0},"drover":1,"id":"a-1","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":false,"seq":1234567890123456789},"drover":1,"id":"a-1","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":0,"seq":17},"drover":1,"id":"a-1","type":"heartbeat"})"),
-           std::string(R"({"body":{"ack":false,"seq":17},"drover":1,"id":"a-1","type":"heartbeats"})"),
-           good + " ",
-           good.substr(0, good.size() - 1),
-           Beat(std::string(65, 'i'), 1, false),
-           Beat("a b", 1, false),
-       }) {
+  for (
+      const std::string& frame : {
+          std::string(
+              R"({"body":{"ack":false,"seq":17}, "drover":1,"id":"a-1","type":"heartbeat"})"),
+          std::string(
+              R"({"drover":1,"body":{"ack":false,"seq":17},"id":"a-1","type":"heartbeat"})"),
+          std::string(
+              R"({"body":{"seq":17,"ack":false},"drover":1,"id":"a-1","type":"heartbeat"})"),
+          std::string(
+              R"({"body":{"ack":false,"seq":17,"x":1},"drover":1,"id":"a-1","type":"heartbeat"})"),
+          std::string(
+              R"({"body":{"ack":false,"seq":17},"drover":2,"id":"a-1","type":"heartbeat"})"),
+          std::string(
+              R"({"body":{"ack":false,"seq":17},"drover":1,"id":"a\u002d1","type":"heartbeat"})"),
+          std::string(R"({"body":{"ack":false,"seq":17},"drover":1,"id":"","type":"heartbeat"})"),
+          std::string(
+              R"({"body":{"ack":false,"seq":17},"drover":1,"id":"a-1","re":"x","type":"heartbeat"})"),
+          std::string(
+              R"({"body":{"ack":false,"seq":017},"drover":1,"id":"a-1","type":"heartbeat"})"),
+          std::string(
+              R"({"body":{"ack":false,"seq":-17},"drover":1,"id":"a-1","type":"heartbeat"})"),
+          std::string(
+              R"({"body":{"ack":false,"seq":17.0},"drover":1,"id":"a-1","type":"heartbeat"})"),
+          std::string(
+              R"({"body":{"ack":false,"seq":1234567890123456789},"drover":1,"id":"a-1","type":"heartbeat"})"),
+          std::string(R"({"body":{"ack":0,"seq":17},"drover":1,"id":"a-1","type":"heartbeat"})"),
+          std::string(
+              R"({"body":{"ack":false,"seq":17},"drover":1,"id":"a-1","type":"heartbeats"})"),
+          good + " ",
+          good.substr(0, good.size() - 1),
+          Beat(std::string(65, 'i'), 1, false),
+          Beat("a b", 1, false),
+      }) {
     EXPECT_FALSE(ParseHeartbeat(frame)) << frame;
   }
 }

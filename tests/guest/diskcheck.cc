@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "drover-diskcheck: %s\n", report.error().ToString().c_str());
     return 2;
   }
-  for (const auto& p : report->problems) std::printf("%s: %s\n", image.c_str(), p.ToString().c_str());
+  for (const auto& p : report->problems)
+    std::printf("%s: %s\n", image.c_str(), p.ToString().c_str());
   std::printf("diskcheck %s %s\n", image.c_str(), report->Summary().c_str());
   return report->ok() ? 0 : 1;
 }

@@ -106,9 +106,9 @@ TEST_F(BadInputTest, AnUnacceptedKeyGetsNoConnectionAtAll) {
   c_.GenKey("intruder");
   RawClient raw(c_, "intruder");
   EXPECT_EQ(raw.status().code(), Code::kPermissionDenied) << raw.status().ToString();
-  CliResult r = RunProcess({c_.drover(), "--connect", c_.endpoint(), "--orchestrator-key",
-                            c_.dir() + "/orchestrator.pub", "--key", c_.dir() + "/intruder.key",
-                            "hosts"});
+  CliResult r =
+      RunProcess({c_.drover(), "--connect", c_.endpoint(), "--orchestrator-key",
+                  c_.dir() + "/orchestrator.pub", "--key", c_.dir() + "/intruder.key", "hosts"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("refused operator key"), std::string::npos) << r.err;
   EXPECT_EQ(c_.HostState("h1"), "online");
@@ -141,9 +141,9 @@ TEST(BadConfigTest, FlagsOverrideTheConfigFile) {
   pid_t pid = StartProcess({c.drover(), "serve", "--config", conf, "--listen",
                             "tcp://127.0.0.1:" + std::to_string(port)},
                            c.dir() + "/orchestrator.log");
-  EXPECT_TRUE(WaitFor([&] { return c.Log("orchestrator").find(":" + std::to_string(port)) !=
-                                   std::string::npos; },
-                      milliseconds(5000)))
+  EXPECT_TRUE(WaitFor(
+      [&] { return c.Log("orchestrator").find(":" + std::to_string(port)) != std::string::npos; },
+      milliseconds(5000)))
       << c.Log("orchestrator");
   kill(pid, SIGKILL);
 }

@@ -28,8 +28,7 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& out,
-            const std::string& err) {
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -160,9 +159,9 @@ void Cluster::PlaceOrchestrator(const std::string& netns, const std::string& ip)
 }
 
 void Cluster::StartOrchestrator(std::vector<std::string> extra) {
-  std::vector<std::string> argv = {drover(), "--state", dir_ + "/state.db", "serve",
-                                   "--listen", endpoint_, "--server-key",
-                                   dir_ + "/orchestrator.key"};
+  std::vector<std::string> argv = {
+      drover(),   "--state", dir_ + "/state.db", "serve",
+      "--listen", endpoint_, "--server-key",     dir_ + "/orchestrator.key"};
   if (!orchestrator_netns_.empty()) {
     argv.insert(argv.begin(), {"/usr/sbin/ip", "netns", "exec", orchestrator_netns_});
   }
@@ -179,10 +178,18 @@ void Cluster::StartAgent(const std::string& name, std::vector<std::string> extra
   GenKey(name);
   if (accept) AcceptAgentKey(name);
   std::filesystem::create_directories(dir_ + "/pool-" + name);
-  std::vector<std::string> argv = {agent_binary(), "--name", name, "--key",
-                                   dir_ + "/" + name + ".key", "--orchestrator", endpoint_,
-                                   "--orchestrator-key", dir_ + "/orchestrator.pub",
-                                   "--pool-path", dir_ + "/pool-" + name, "--state-dir",
+  std::vector<std::string> argv = {agent_binary(),
+                                   "--name",
+                                   name,
+                                   "--key",
+                                   dir_ + "/" + name + ".key",
+                                   "--orchestrator",
+                                   endpoint_,
+                                   "--orchestrator-key",
+                                   dir_ + "/orchestrator.pub",
+                                   "--pool-path",
+                                   dir_ + "/pool-" + name,
+                                   "--state-dir",
                                    dir_ + "/state-" + name};
   argv.insert(argv.end(), extra.begin(), extra.end());
   agents_[name] = StartProcess(argv, dir_ + "/" + name + ".log");

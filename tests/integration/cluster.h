@@ -53,8 +53,7 @@ class Cluster {
   void StopOrchestrator(int signal = 15);
   // Starts an agent named `name` with its own pool directory. Its key is
   // made (and accepted, unless `accept` is false) on first use.
-  void StartAgent(const std::string& name, std::vector<std::string> extra = {},
-                  bool accept = true);
+  void StartAgent(const std::string& name, std::vector<std::string> extra = {}, bool accept = true);
   void StopAgent(const std::string& name, int signal = 15);
   pid_t agent_pid(const std::string& name) { return agents_[name]; }
   pid_t orchestrator_pid() const { return orchestrator_; }

@@ -19,18 +19,21 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-const std::vector<std::string> kFastHeartbeat = {"--heartbeat-ms", "200",
-                                                 "--heartbeat-timeout-ms", "1000"};
+const std::vector<std::string> kFastHeartbeat = {"--heartbeat-ms", "200", "--heartbeat-timeout-ms",
+                                                 "1000"};
 
 TEST(ControlPlaneTest, HostsAndGuestsShowTheLiveAgents) {
   Cluster c;
   c.StartOrchestrator();
   for (auto name : {"h1", "h2", "h3"}) c.StartAgent(name);
   std::ofstream(c.dir() + "/pool-h2/web1.img").put('x');
-  ASSERT_TRUE(WaitFor([&] {
-    return c.HostState("h1") == "online" && c.HostState("h2") == "online" &&
-           c.HostState("h3") == "online";
-  }, milliseconds(8000))) << c.Log("orchestrator");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return c.HostState("h1") == "online" && c.HostState("h2") == "online" &&
+               c.HostState("h3") == "online";
+      },
+      milliseconds(8000)))
+      << c.Log("orchestrator");
   CliResult table = c.Drover({"hosts"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("HOST"), std::string::npos);
@@ -101,8 +104,9 @@ TEST(ControlPlaneTest, AgentsRegisterAgainWhenTheOrchestratorRestarts) {
   ASSERT_TRUE(WaitFor([&] { return c.HostState("h2") == "online"; }, milliseconds(8000)));
   c.StopOrchestrator(SIGKILL);
   c.StartOrchestrator(kFastHeartbeat);
-  EXPECT_TRUE(WaitFor([&] { return c.HostState("h1") == "online" && c.HostState("h2") == "online"; },
-                      milliseconds(10000)))
+  EXPECT_TRUE(
+      WaitFor([&] { return c.HostState("h1") == "online" && c.HostState("h2") == "online"; },
+              milliseconds(10000)))
       << c.Log("h1");
 }
 
@@ -111,12 +115,15 @@ TEST(ControlPlaneTest, AnUnacceptedKeyIsRefusedListedAsPendingAndAdmittedOnceAcc
   c.StartOrchestrator(kFastHeartbeat);
   c.StartAgent("stranger", {}, /*accept=*/false);
   std::string key = c.GenKey("stranger");
-  ASSERT_TRUE(WaitFor([&] { return c.Drover({"keys", "list"}).out.find("pending") !=
-                                   std::string::npos; },
-                      milliseconds(5000)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return c.Drover({"keys", "list"}).out.find("pending") != std::string::npos;
+      },
+      milliseconds(5000)));
   auto keys = nlohmann::json::parse(c.Drover({"keys", "list", "--json"}).out);
   bool pending = false;
-  for (const auto& k : keys) pending = pending || (k["public_key"] == key && k["status"] == "pending");
+  for (const auto& k : keys)
+    pending = pending || (k["public_key"] == key && k["status"] == "pending");
   EXPECT_TRUE(pending);
   EXPECT_EQ(c.HostState("stranger"), "");
   EXPECT_NE(c.Log("stranger").find("refused our key"), std::string::npos);
@@ -136,7 +143,9 @@ TEST(ControlPlaneTest, ARevokedAgentIsCutOffAtOnce) {
   // Well inside the 4 s heartbeat timeout: it was the revoke, not silence.
   EXPECT_LT(Clock::now() - revoked, milliseconds(1500));
   EXPECT_TRUE(WaitFor(
-      [&] { return c.Log("orchestrator").find("no longer accepted: cut off") != std::string::npos; },
+      [&] {
+        return c.Log("orchestrator").find("no longer accepted: cut off") != std::string::npos;
+      },
       milliseconds(5000)))
       << c.Log("orchestrator");
   CliResult ping = c.Drover({"ping", "h1"});
@@ -148,8 +157,9 @@ TEST(ControlPlaneTest, AnAgentThatStopsAnsweringMidRequestTimesOutAndOthersAreSe
   c.StartOrchestrator({"--request-timeout-ms", "1000"});
   c.StartAgent("h1");
   c.StartAgent("h2");
-  ASSERT_TRUE(WaitFor([&] { return c.HostState("h2") == "online" && c.HostState("h1") == "online"; },
-                      milliseconds(8000)));
+  ASSERT_TRUE(
+      WaitFor([&] { return c.HostState("h2") == "online" && c.HostState("h1") == "online"; },
+              milliseconds(8000)));
   kill(c.agent_pid("h1"), SIGSTOP);
   CliResult stuck = c.Drover({"ping", "h1", "-n", "3"});
   EXPECT_EQ(stuck.exit_code, 1);
@@ -250,9 +260,9 @@ TEST(ControlPlaneTest, DaemonsServeMetricsThatMove) {
 
 TEST(ControlPlaneTest, AMetricsAddressThatCannotBeBoundStopsTheDaemonSayingWhy) {
   Cluster c;
-  CliResult serve = RunProcess({c.drover(), "--state", c.dir() + "/state.db", "serve",
-                                "--listen", c.endpoint(), "--server-key",
-                                c.dir() + "/orchestrator.key", "--metrics-address", "nohost"});
+  CliResult serve =
+      RunProcess({c.drover(), "--state", c.dir() + "/state.db", "serve", "--listen", c.endpoint(),
+                  "--server-key", c.dir() + "/orchestrator.key", "--metrics-address", "nohost"});
   EXPECT_NE(serve.exit_code, 0);
   EXPECT_NE(serve.err.find("metrics-address"), std::string::npos) << serve.err;
 }

@@ -43,9 +43,9 @@ class SyncTest : public ::testing::Test {
     c_.StartOrchestrator({"--request-timeout-ms", "3000"});
     c_.StartAgent("h1");
     c_.StartAgent("h2");
-    ASSERT_TRUE(WaitFor([&] { return c_.HostState("h1") == "online" &&
-                                     c_.HostState("h2") == "online"; },
-                        milliseconds(8000)));
+    ASSERT_TRUE(
+        WaitFor([&] { return c_.HostState("h1") == "online" && c_.HostState("h2") == "online"; },
+                milliseconds(8000)));
   }
   std::string Pool(const std::string& host) { return c_.dir() + "/pool-" + host; }
   Cluster c_;
@@ -88,14 +88,17 @@ TEST_F(SyncTest, ADestinationKilledMidTransferLeavesTheSourceAloneAndTheNextSync
   WriteRandom(Pool("h1") + "/vm1.img", 24 << 20, 2);
   std::string before = ReadAll(Pool("h1") + "/vm1.img");
   // 4 MiB/s: the copy takes ~6 s, so the kill lands in the middle.
-  pid_t sync = StartProcess({c_.drover(), "--state", c_.dir() + "/state.db", "--connect",
-                             c_.endpoint(), "--orchestrator-key", c_.dir() + "/orchestrator.pub",
-                             "--key", c_.dir() + "/operator.key", "sync", "h1:vm1.img",
-                             "h2:vm1.img", "--bandwidth-mib-s", "4"},
-                            c_.dir() + "/first-sync.log");
-  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(Pool("h2") + "/vm1.img") &&
-                                   c_.Log("h2").find("receiving") != std::string::npos; },
-                      milliseconds(10000)));
+  pid_t sync = StartProcess(
+      {c_.drover(), "--state", c_.dir() + "/state.db", "--connect", c_.endpoint(),
+       "--orchestrator-key", c_.dir() + "/orchestrator.pub", "--key", c_.dir() + "/operator.key",
+       "sync", "h1:vm1.img", "h2:vm1.img", "--bandwidth-mib-s", "4"},
+      c_.dir() + "/first-sync.log");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return std::filesystem::exists(Pool("h2") + "/vm1.img") &&
+               c_.Log("h2").find("receiving") != std::string::npos;
+      },
+      milliseconds(10000)));
   std::this_thread::sleep_for(milliseconds(2500));
   c_.StopAgent("h2", SIGKILL);
   kill(sync, SIGKILL);

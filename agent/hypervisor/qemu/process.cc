@@ -43,8 +43,8 @@ Result<int> RunToCompletion(const std::vector<std::string>& argv, const std::str
   if (argv.empty()) return Err(InvalidArgument("empty argument vector"));
   SpawnSetup s;
   posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&s.actions, 1, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&s.actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
   posix_spawn_file_actions_adddup2(&s.actions, 1, 2);
   posix_spawn_file_actions_addclosefrom_np(&s.actions, 3);
   sigset_t none, all;

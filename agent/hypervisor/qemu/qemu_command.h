@@ -16,9 +16,9 @@ namespace drover::hv {
 
 struct QemuConfig {
   std::string binary = "qemu-system-x86_64";
-  std::string accel = "tcg";      // "kvm" where it works; these machines need tcg
+  std::string accel = "tcg";  // "kvm" where it works; these machines need tcg
   std::string machine = "pc";
-  std::string cpu;                // empty: QEMU's default model
+  std::string cpu;  // empty: QEMU's default model
   std::vector<std::string> extra_args;
 };
 

@@ -109,7 +109,7 @@ Result<GuestState> QemuHypervisor::StateOf(const std::string& name, pid_t* pid) 
     // QEMU removes its pid file when it exits cleanly; one left behind means
     // the process died without us stopping it.
     return ::access(dir.pid_file().c_str(), F_OK) == 0 ? GuestState::kCrashed
-                                                        : GuestState::kShutoff;
+                                                       : GuestState::kShutoff;
   }
   ASSIGN_OR_RETURN(nlohmann::json status, Run(name, "query-status"));
   auto it = status.find("status");
@@ -181,8 +181,8 @@ Status QemuHypervisor::Launch(const GuestSpec& spec, QemuStartMode mode) {
     HV_ASSIGN_OR_RETURN_STATUS(int rc,
                                RunToCompletion(argv, dir.qemu_log(), options_.start_timeout));
     if (rc != 0 || dir.LivePid() < 0) {
-      return Unavailable("qemu: guest " + spec.name + " did not start (exit " +
-                         std::to_string(rc) + "): " + TailOfFile(dir.qemu_log(), 400));
+      return Unavailable("qemu: guest " + spec.name + " did not start (exit " + std::to_string(rc) +
+                         "): " + TailOfFile(dir.qemu_log(), 400));
     }
   }
   return ToStatus(Connect(spec.name));
@@ -227,9 +227,7 @@ Status QemuHypervisor::Stop(const std::string& name, Millis grace) {
   return Kill(name, Millis(1000));
 }
 
-Status QemuHypervisor::Pause(const std::string& name) {
-  return ToStatus(Run(name, "stop"));
-}
+Status QemuHypervisor::Pause(const std::string& name) { return ToStatus(Run(name, "stop")); }
 
 Status QemuHypervisor::Resume(const std::string& name) {
   pid_t pid = -1;

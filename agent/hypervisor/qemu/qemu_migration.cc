@@ -28,8 +28,8 @@ Result<MigrationStatus> QemuHypervisor::PollMigration(const std::string& name, M
     ASSIGN_OR_RETURN(MigrationStatus st, QueryMigrationOut(name));
     if (done(st)) return st;
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Err(Timeout("qemu: migration of " + name + " still " +
-                         std::string(PhaseName(st.phase))));
+      return Err(
+          Timeout("qemu: migration of " + name + " still " + std::string(PhaseName(st.phase))));
     }
     std::this_thread::sleep_for(kPollInterval);
   }
@@ -57,8 +57,7 @@ Result<MigrationStatus> QemuHypervisor::QueryMigrationOut(const std::string& nam
   return SourceStatusFromQueryMigrate(reply);
 }
 
-Result<MigrationStatus> QemuHypervisor::WaitForSwitchover(const std::string& name,
-                                                          Millis timeout) {
+Result<MigrationStatus> QemuHypervisor::WaitForSwitchover(const std::string& name, Millis timeout) {
   return PollMigration(name, timeout, [](const MigrationStatus& st) {
     return st.phase == MigrationPhase::kPreSwitchover || st.phase == MigrationPhase::kNone ||
            Finished(st.phase);
@@ -77,8 +76,7 @@ Result<MigrationStatus> QemuHypervisor::ContinueMigrationOut(const std::string& 
   }
   // Completed here means QEMU has its final figures and the source is in
   // postmigrate (SourceStatusFromQueryMigrate).
-  return PollMigration(name, timeout,
-                       [](const MigrationStatus& s) { return Finished(s.phase); });
+  return PollMigration(name, timeout, [](const MigrationStatus& s) { return Finished(s.phase); });
 }
 
 Status QemuHypervisor::AbortMigrationOut(const std::string& name, Millis timeout) {
@@ -90,8 +88,8 @@ Status QemuHypervisor::AbortMigrationOut(const std::string& name, Millis timeout
   if (!Finished(st.phase) && st.phase != MigrationPhase::kNone) {
     RETURN_STATUS_IF_ERROR(ToStatus(Run(name, "migrate_cancel")));
     HV_ASSIGN_OR_RETURN_STATUS(st, PollMigration(name, timeout, [](const MigrationStatus& s) {
-                       return Finished(s.phase) || s.phase == MigrationPhase::kNone;
-                     }));
+                                 return Finished(s.phase) || s.phase == MigrationPhase::kNone;
+                               }));
     if (st.phase == MigrationPhase::kCompleted) {
       return InvalidArgument("qemu: migration of " + name + " completed before the cancel");
     }
@@ -130,8 +128,7 @@ Result<MigrationTarget> QemuHypervisor::PrepareMigrationIn(const GuestSpec& spec
   return MigrationTarget{uri, -1};
 }
 
-Result<MigrationStatus> QemuHypervisor::WaitMigrationIn(const std::string& name,
-                                                        Millis timeout) {
+Result<MigrationStatus> QemuHypervisor::WaitMigrationIn(const std::string& name, Millis timeout) {
   RunDir dir = DirOf(name);
   if (!dir.Defined()) return Err(NotFound("qemu: no guest " + name));
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -15,8 +15,8 @@ namespace {
 constexpr size_t kMaxLine = 16 << 20;  // a reply larger than this is not QMP
 
 int RemainingMs(QmpClient::Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - QmpClient::Clock::now());
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - QmpClient::Clock::now());
   return left.count() < 0 ? 0 : static_cast<int>(left.count());
 }
 
@@ -104,8 +104,8 @@ Status QmpClient::Handshake(std::chrono::milliseconds timeout) {
   if (!greeting->is_object() || !greeting->contains("QMP")) {
     return Fail(Internal("qmp: no greeting, got " + greeting->dump()));
   }
-  auto caps = Execute("qmp_capabilities", nullptr,
-                      std::chrono::milliseconds(RemainingMs(deadline) + 1));
+  auto caps =
+      Execute("qmp_capabilities", nullptr, std::chrono::milliseconds(RemainingMs(deadline) + 1));
   return caps ? Status::Ok() : caps.error();
 }
 
@@ -118,7 +118,8 @@ Status QmpClient::WriteAll(const std::string& data, Clock::time_point deadline) 
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno != EAGAIN) return Fail(Unavailable(std::string("qmp send: ") + std::strerror(errno)));
+    if (n < 0 && errno != EAGAIN)
+      return Fail(Unavailable(std::string("qmp send: ") + std::strerror(errno)));
     pollfd p{fd_, POLLOUT, 0};
     if (::poll(&p, 1, RemainingMs(deadline)) == 0) return Fail(Timeout("qmp send timed out"));
   }

@@ -22,9 +22,8 @@
 
 #include <chrono>
 #include <deque>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/status.h"
 

@@ -1,7 +1,5 @@
 #include "agent/hypervisor/qemu/run_dir.h"
 
-#include "agent/hypervisor/qemu/process.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "agent/hypervisor/qemu/process.h"
 
 namespace drover::hv {
 namespace fs = std::filesystem;
@@ -94,7 +94,8 @@ Status WriteFileAtomic(const std::string& path, const std::string& data) {
   }
   int sync_rc = ::fsync(fd);
   int sync_err = errno;
-  if (::close(fd) != 0 || sync_rc != 0) return ErrnoStatus("fsync " + tmp, sync_rc ? sync_err : errno);
+  if (::close(fd) != 0 || sync_rc != 0)
+    return ErrnoStatus("fsync " + tmp, sync_rc ? sync_err : errno);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + tmp, errno);
   return Status::Ok();
 }

@@ -133,7 +133,8 @@ Result<std::unique_ptr<LibxlApi>> LibxlApi::Open() {
   impl->logger = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
   int rc = libxl_ctx_alloc(&impl->ctx, LIBXL_VERSION, 0,
                            reinterpret_cast<xentoollog_logger*>(impl->logger));
-  if (rc != 0) return Err(Unavailable("xen: libxl_ctx_alloc failed (rc=" + std::to_string(rc) + ")"));
+  if (rc != 0)
+    return Err(Unavailable("xen: libxl_ctx_alloc failed (rc=" + std::to_string(rc) + ")"));
   impl->hooks.chldowner = libxl_sigchld_owner_libxl_always_selective_reap;
   libxl_childproc_setmode(impl->ctx, &impl->hooks, nullptr);
   return std::unique_ptr<LibxlApi>(new LibxlApi(std::move(impl)));
@@ -177,8 +178,8 @@ Result<uint32_t> LibxlApi::CreateRestore(const XenDomainSpec& spec, int fd, int 
   libxl_domain_restore_params_init(&params);
   params.stream_version = 2;
   uint32_t domid = INVALID_DOMID;
-  int rc = libxl_domain_create_restore(impl_->ctx, config.get(), &domid, fd, send_back_fd,
-                                       &params, nullptr, nullptr);
+  int rc = libxl_domain_create_restore(impl_->ctx, config.get(), &domid, fd, send_back_fd, &params,
+                                       nullptr, nullptr);
   libxl_domain_restore_params_dispose(&params);
   if (rc != 0) return Err(LibxlError("domain_create_restore " + spec.name, rc));
   return domid;

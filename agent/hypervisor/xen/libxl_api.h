@@ -40,8 +40,7 @@ class LibxlApi final : public XenControl {
   Status Unpause(uint32_t domid) override;
   Status Shutdown(uint32_t domid) override;
   Status Destroy(uint32_t domid) override;
-  Status Rename(uint32_t domid, const std::string& old_name,
-                const std::string& new_name) override;
+  Status Rename(uint32_t domid, const std::string& old_name, const std::string& new_name) override;
 
  private:
   struct Impl;

@@ -27,9 +27,9 @@ Result<XenDomainSpec> ToXenDomainSpec(const GuestSpec& spec, XenGuestType type,
   }
   for (size_t i = 0; i < spec.nics.size(); ++i) {
     const NicSpec& n = spec.nics[i];
-    x.nics.push_back({n.mac.empty() ? DerivedMac(spec.name + "/" + std::to_string(i), "00:16:3e")
-                                    : n.mac,
-                      n.bridge.empty() ? "xenbr0" : n.bridge});
+    x.nics.push_back(
+        {n.mac.empty() ? DerivedMac(spec.name + "/" + std::to_string(i), "00:16:3e") : n.mac,
+         n.bridge.empty() ? "xenbr0" : n.bridge});
   }
   return x;
 }

@@ -20,7 +20,7 @@ struct XenDisk {
   std::string vdev;       // xvda, xvdb, ...
   bool is_block_device;   // backend phy for a block device, qdisk for a file
   bool read_only;
-  std::string format;     // raw or qcow2
+  std::string format;  // raw or qcow2
 };
 
 struct XenNic {

@@ -14,16 +14,16 @@ Status Refuse(std::string_view machine, std::string_view state, int event) {
 }  // namespace
 
 std::string_view Name(SenderState s) {
-  static constexpr std::string_view kNames[] = {
-      "await-banner", "streaming", "await-ready", "pre-switchover", "await-report",
-      "completed", "failed", "cancelled", "ambiguous"};
+  static constexpr std::string_view kNames[] = {"await-banner",   "streaming",    "await-ready",
+                                                "pre-switchover", "await-report", "completed",
+                                                "failed",         "cancelled",    "ambiguous"};
   return kNames[static_cast<int>(s)];
 }
 
 std::string_view Name(ReceiverState s) {
   static constexpr std::string_view kNames[] = {
-      "send-banner", "restoring", "send-ready", "await-permission", "unpausing",
-      "running", "failed"};
+      "send-banner", "restoring", "send-ready", "await-permission",
+      "unpausing",   "running",   "failed"};
   return kNames[static_cast<int>(s)];
 }
 

@@ -55,42 +55,71 @@
 namespace drover::hv {
 
 enum class SenderState {
-  kAwaitBanner, kStreaming, kAwaitReady, kPreSwitchover, kAwaitReport,
-  kCompleted, kFailed, kCancelled, kAmbiguous,
+  kAwaitBanner,
+  kStreaming,
+  kAwaitReady,
+  kPreSwitchover,
+  kAwaitReport,
+  kCompleted,
+  kFailed,
+  kCancelled,
+  kAmbiguous,
 };
 enum class SenderEvent {
-  kBannerReceived, kBannerBad, kStreamDone, kStreamFailed, kReadyReceived, kReadyMissing,
-  kContinue, kAbort, kReportOk, kReportFailure, kReportUnreadable,
+  kBannerReceived,
+  kBannerBad,
+  kStreamDone,
+  kStreamFailed,
+  kReadyReceived,
+  kReadyMissing,
+  kContinue,
+  kAbort,
+  kReportOk,
+  kReportFailure,
+  kReportUnreadable,
 };
 enum class SenderAction {
-  kStartStream,        // libxl_domain_suspend(LIVE) to the socket
-  kAwaitReady,         // read "domain received, ready to unpause"
-  kRenameAway,         // source → NAME--migratedaway
-  kSendPermission,     // "domain is yours, you are cleared to unpause"
-  kAwaitReport,        // read the report and its status byte
+  kStartStream,     // libxl_domain_suspend(LIVE) to the socket
+  kAwaitReady,      // read "domain received, ready to unpause"
+  kRenameAway,      // source → NAME--migratedaway
+  kSendPermission,  // "domain is yours, you are cleared to unpause"
+  kAwaitReport,     // read the report and its status byte
   kDestroySource,
-  kRenameBack,         // NAME--migratedaway → NAME
-  kResumeSource,       // libxl_domain_resume(suspend_cancel), if it is suspended
-  kCloseConnection,    // the receiver sees EOF and destroys its copy
-  kAlertAmbiguous,     // log loudly: check both ends, fence, resume one by hand
+  kRenameBack,       // NAME--migratedaway → NAME
+  kResumeSource,     // libxl_domain_resume(suspend_cancel), if it is suspended
+  kCloseConnection,  // the receiver sees EOF and destroys its copy
+  kAlertAmbiguous,   // log loudly: check both ends, fence, resume one by hand
 };
 
 enum class ReceiverState {
-  kSendBanner, kRestoring, kSendReady, kAwaitPermission, kUnpausing,
-  kRunning, kFailed,
-};
-enum class ReceiverEvent {
-  kBannerSent, kSendFailed, kRestored, kRestoreFailed, kReadySent, kPermission,
-  kPermissionMissing, kUnpaused, kUnpauseFailed, kAbort,
-};
-enum class ReceiverAction {
-  kRestorePaused,     // libxl_domain_create_restore as NAME--incoming, paused
+  kSendBanner,
+  kRestoring,
   kSendReady,
   kAwaitPermission,
-  kRenameToFinal,     // NAME--incoming → NAME
+  kUnpausing,
+  kRunning,
+  kFailed,
+};
+enum class ReceiverEvent {
+  kBannerSent,
+  kSendFailed,
+  kRestored,
+  kRestoreFailed,
+  kReadySent,
+  kPermission,
+  kPermissionMissing,
+  kUnpaused,
+  kUnpauseFailed,
+  kAbort,
+};
+enum class ReceiverAction {
+  kRestorePaused,  // libxl_domain_create_restore as NAME--incoming, paused
+  kSendReady,
+  kAwaitPermission,
+  kRenameToFinal,  // NAME--incoming → NAME
   kUnpause,
-  kReportSuccess,     // report + 0
-  kReportFailure,     // report + rc
+  kReportSuccess,  // report + 0
+  kReportFailure,  // report + rc
   kDestroyIncoming,
 };
 
@@ -116,7 +145,9 @@ class SenderHandshake {
 class ReceiverHandshake {
  public:
   ReceiverState state() const { return state_; }
-  bool done() const { return state_ == ReceiverState::kRunning || state_ == ReceiverState::kFailed; }
+  bool done() const {
+    return state_ == ReceiverState::kRunning || state_ == ReceiverState::kFailed;
+  }
   // The actions to take before the first event: send the banner.
   Result<std::vector<ReceiverAction>> Handle(ReceiverEvent event);
 

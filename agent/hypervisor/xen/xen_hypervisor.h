@@ -43,7 +43,7 @@ namespace drover::hv {
 struct XenOptions {
   std::string config_dir = "/var/lib/drover/xen";  // <name>.json per defined guest
   XenGuestType type = XenGuestType::kPvh;
-  std::chrono::milliseconds handshake_timeout{60000};  // per handshake message
+  std::chrono::milliseconds handshake_timeout{60000};    // per handshake message
   std::chrono::milliseconds permission_timeout{600000};  // the final disk round's bound
 };
 

@@ -43,7 +43,8 @@ Status WriteAll(int fd, const std::string& data, Clock::time_point deadline) {
     RETURN_STATUS_IF_ERROR(WaitFor(fd, POLLOUT, deadline));
     ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Unavailable(std::string("xen migration handshake: send: ") + std::strerror(errno));
+    if (n < 0)
+      return Unavailable(std::string("xen migration handshake: send: ") + std::strerror(errno));
     done += static_cast<size_t>(n);
   }
   return Status::Ok();
@@ -56,7 +57,8 @@ Status ReadExactly(int fd, char* buf, size_t len, Clock::time_point deadline) {
     ssize_t n = ::read(fd, buf + done, len - done);
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) return Unavailable("xen migration handshake: peer closed the connection");
-    if (n < 0) return Unavailable(std::string("xen migration handshake: read: ") + std::strerror(errno));
+    if (n < 0)
+      return Unavailable(std::string("xen migration handshake: read: ") + std::strerror(errno));
     done += static_cast<size_t>(n);
   }
   return Status::Ok();

@@ -18,8 +18,7 @@ namespace drover::hv::xen_wire {
 inline constexpr std::string_view kReceiverBanner =
     "xl migration receiver ready, send binary domain data.\n";
 inline constexpr std::string_view kReceiverReady = "domain received, ready to unpause";
-inline constexpr std::string_view kPermissionToGo =
-    "domain is yours, you are cleared to unpause";
+inline constexpr std::string_view kPermissionToGo = "domain is yours, you are cleared to unpause";
 inline constexpr std::string_view kReport = "my copy unpause results are as follows";
 
 enum class Message { kBanner, kReady, kPermissionToGo, kReport };

@@ -38,8 +38,8 @@ Status XenHypervisor::StartMigrationOut(const std::string& name, const Migration
   HV_ASSIGN_OR_RETURN_STATUS(XenDomainInfo dom, api_->FindDomain(name));
   int fd = ::dup(target.fd);
   if (fd < 0) return ErrnoStatus("dup", errno);
-  auto sender = std::make_shared<XenSender>(api_.get(), name, dom.domid, fd,
-                                            options_.handshake_timeout);
+  auto sender =
+      std::make_shared<XenSender>(api_.get(), name, dom.domid, fd, options_.handshake_timeout);
   std::lock_guard<std::mutex> lock(mu_);
   outgoing_[name] = std::move(sender);
   return Status::Ok();
@@ -50,8 +50,7 @@ Result<MigrationStatus> XenHypervisor::QueryMigrationOut(const std::string& name
   return m ? m->Status() : MigrationStatus{};
 }
 
-Result<MigrationStatus> XenHypervisor::WaitForSwitchover(const std::string& name,
-                                                         Millis timeout) {
+Result<MigrationStatus> XenHypervisor::WaitForSwitchover(const std::string& name, Millis timeout) {
   auto m = FindOutgoing(name);
   if (!m) return MigrationStatus{};
   return m->WaitForSwitchover(timeout);
@@ -71,7 +70,8 @@ Status XenHypervisor::AbortMigrationOut(const std::string& name, Millis timeout)
 
 Result<MigrationTarget> XenHypervisor::PrepareMigrationIn(const GuestSpec& spec,
                                                           const IncomingParams& params) {
-  if (params.fd < 0) return Err(InvalidArgument("xen: incoming migration needs an accepted socket"));
+  if (params.fd < 0)
+    return Err(InvalidArgument("xen: incoming migration needs an accepted socket"));
   if (auto old = FindIncoming(spec.name)) {
     ReceiverState s = old->state();
     if (s != ReceiverState::kFailed) return MigrationTarget{};  // a repeat while it runs
@@ -80,9 +80,8 @@ Result<MigrationTarget> XenHypervisor::PrepareMigrationIn(const GuestSpec& spec,
   ASSIGN_OR_RETURN(XenDomainSpec xspec, DomainSpec(spec.name));
   int fd = ::dup(params.fd);
   if (fd < 0) return Err(ErrnoStatus("dup", errno));
-  auto receiver = std::make_shared<XenReceiver>(api_.get(), std::move(xspec), fd,
-                                                options_.handshake_timeout,
-                                                options_.permission_timeout);
+  auto receiver = std::make_shared<XenReceiver>(
+      api_.get(), std::move(xspec), fd, options_.handshake_timeout, options_.permission_timeout);
   std::lock_guard<std::mutex> lock(mu_);
   incoming_[spec.name] = std::move(receiver);
   return MigrationTarget{};

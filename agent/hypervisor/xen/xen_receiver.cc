@@ -12,7 +12,10 @@ using xen_wire::Message;
 
 XenReceiver::XenReceiver(XenControl* api, XenDomainSpec spec, int fd, Millis handshake_timeout,
                          Millis permission_timeout)
-    : api_(api), spec_(std::move(spec)), fd_(fd), timeout_(handshake_timeout),
+    : api_(api),
+      spec_(std::move(spec)),
+      fd_(fd),
+      timeout_(handshake_timeout),
       permission_timeout_(permission_timeout) {
   thread_ = std::thread([this] { Run(); });
 }

@@ -52,11 +52,11 @@ class XenReceiver {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  ReceiverHandshake machine_;  // guarded by mu_
-  bool finished_ = false;      // machine done, actions carried out; guarded by mu_
-  std::string error_;          // guarded by mu_
-  uint32_t domid_ = 0;         // the thread's own
-  Status unpause_;             // the thread's own
+  ReceiverHandshake machine_;        // guarded by mu_
+  bool finished_ = false;            // machine done, actions carried out; guarded by mu_
+  std::string error_;                // guarded by mu_
+  uint32_t domid_ = 0;               // the thread's own
+  Status unpause_;                   // the thread's own
   std::deque<ReceiverAction> todo_;  // the thread's own
   std::thread thread_;
 };

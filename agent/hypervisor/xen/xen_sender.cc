@@ -1,9 +1,8 @@
 #include "agent/hypervisor/xen/xen_sender.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include "agent/hypervisor/xen/xen_domain_spec.h"
 #include "agent/hypervisor/xen/xen_messages.h"
@@ -15,13 +14,19 @@ using xen_wire::Message;
 
 MigrationPhase PhaseOf(SenderState s) {
   switch (s) {
-    case SenderState::kPreSwitchover: return MigrationPhase::kPreSwitchover;
-    case SenderState::kAwaitReport: return MigrationPhase::kCompleting;
-    case SenderState::kCompleted: return MigrationPhase::kCompleted;
+    case SenderState::kPreSwitchover:
+      return MigrationPhase::kPreSwitchover;
+    case SenderState::kAwaitReport:
+      return MigrationPhase::kCompleting;
+    case SenderState::kCompleted:
+      return MigrationPhase::kCompleted;
     case SenderState::kFailed:
-    case SenderState::kAmbiguous: return MigrationPhase::kFailed;
-    case SenderState::kCancelled: return MigrationPhase::kCancelled;
-    default: return MigrationPhase::kActive;
+    case SenderState::kAmbiguous:
+      return MigrationPhase::kFailed;
+    case SenderState::kCancelled:
+      return MigrationPhase::kCancelled;
+    default:
+      return MigrationPhase::kActive;
   }
 }
 
@@ -33,7 +38,11 @@ uint64_t Ms(std::chrono::steady_clock::duration d) {
 
 XenSender::XenSender(XenControl* api, std::string name, uint32_t domid, int fd,
                      Millis handshake_timeout)
-    : api_(api), name_(std::move(name)), domid_(domid), fd_(fd), timeout_(handshake_timeout),
+    : api_(api),
+      name_(std::move(name)),
+      domid_(domid),
+      fd_(fd),
+      timeout_(handshake_timeout),
       start_(Clock::now()) {
   thread_ = std::thread([this] { Run(); });
 }
@@ -61,8 +70,8 @@ MigrationStatus XenSender::Status() {
   MigrationStatus st;
   // A machine that reached its end may still be carrying out its last
   // actions (destroy, rename back, resume): not over until the thread is.
-  st.phase = machine_.done() && !finished_ ? MigrationPhase::kCompleting
-                                           : PhaseOf(machine_.state());
+  st.phase =
+      machine_.done() && !finished_ ? MigrationPhase::kCompleting : PhaseOf(machine_.state());
   st.ambiguous = machine_.state() == SenderState::kAmbiguous;
   st.error = error_;
   st.total_ms = Ms((finished_ ? end_ : Clock::now()) - start_);
@@ -72,9 +81,8 @@ MigrationStatus XenSender::Status() {
 
 Result<MigrationStatus> XenSender::WaitForSwitchover(Millis timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (!cv_.wait_for(lock, timeout, [&] {
-        return machine_.state() == SenderState::kPreSwitchover || finished_;
-      })) {
+  if (!cv_.wait_for(lock, timeout,
+                    [&] { return machine_.state() == SenderState::kPreSwitchover || finished_; })) {
     return Err(Timeout("xen: migration of " + name_ + " not at pre-switchover"));
   }
   lock.unlock();
@@ -189,9 +197,11 @@ void XenSender::Execute(SenderAction action) {
     case SenderAction::kAwaitReport: {
       auto rc = xen_wire::ExpectReport(fd_, timeout_);
       if (!rc) Fail(rc.error());
-      if (rc && *rc != 0) Fail(Internal("receiver could not unpause (rc " + std::to_string(*rc) + ")"));
-      Feed(!rc ? SenderEvent::kReportUnreadable
-               : *rc == 0 ? SenderEvent::kReportOk : SenderEvent::kReportFailure);
+      if (rc && *rc != 0)
+        Fail(Internal("receiver could not unpause (rc " + std::to_string(*rc) + ")"));
+      Feed(!rc        ? SenderEvent::kReportUnreadable
+           : *rc == 0 ? SenderEvent::kReportOk
+                      : SenderEvent::kReportFailure);
       return;
     }
     case SenderAction::kDestroySource:
@@ -212,7 +222,8 @@ void XenSender::Execute(SenderAction action) {
     case SenderAction::kAlertAmbiguous:
       spdlog::critical(
           "xen: migration of {} failed after permission to go: it is unknown which copy runs. "
-          "Check both hosts and fence before resuming exactly one of them.", name_);
+          "Check both hosts and fence before resuming exactly one of them.",
+          name_);
       return;
   }
 }

@@ -57,10 +57,10 @@ class XenSender {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  SenderHandshake machine_;                    // guarded by mu_
-  bool finished_ = false;  // machine done and its actions carried out; guarded by mu_
-  Command command_ = Command::kNone;            // guarded by mu_
-  std::string error_;                          // guarded by mu_
+  SenderHandshake machine_;           // guarded by mu_
+  bool finished_ = false;             // machine done and its actions carried out; guarded by mu_
+  Command command_ = Command::kNone;  // guarded by mu_
+  std::string error_;                 // guarded by mu_
   Clock::time_point start_, suspended_, end_;  // guarded by mu_
   std::deque<SenderAction> todo_;              // the thread's own
   std::thread thread_;

@@ -15,9 +15,8 @@ double Value(const std::string& text, const std::string& series) {
 }
 
 nlohmann::json Running(const std::string& transfer, uint64_t bytes_sent) {
-  return {{"transfer", transfer}, {"side", "source"},     {"state", "running"},
-          {"phase", "send"},      {"chunks_done", 1},     {"chunks_total", 4},
-          {"bytes_sent", bytes_sent}};
+  return {{"transfer", transfer}, {"side", "source"},  {"state", "running"},      {"phase", "send"},
+          {"chunks_done", 1},     {"chunks_total", 4}, {"bytes_sent", bytes_sent}};
 }
 
 TEST(AgentMetricsTest, CountsBytesRateAndResultsFromTransferEvents) {
@@ -28,20 +27,27 @@ TEST(AgentMetricsTest, CountsBytesRateAndResultsFromTransferEvents) {
   m.OnTransferEvent(Running("t-1", 51000), t0 + milliseconds(500));  // 100 kB/s
   std::string text = registry.Render();
   EXPECT_EQ(Value(text, "drover_agent_bytes_sent_total"), 51000);
-  EXPECT_EQ(Value(text, "drover_agent_transfer_rate_bytes_per_second{direction=\"send\"}"),
-            100000);
+  EXPECT_EQ(Value(text, "drover_agent_transfer_rate_bytes_per_second{direction=\"send\"}"), 100000);
 
   // The report's total counts once: only what the progress had not shown yet.
-  m.OnTransferEvent({{"transfer", "t-1"}, {"side", "source"}, {"state", "done"},
+  m.OnTransferEvent({{"transfer", "t-1"},
+                     {"side", "source"},
+                     {"state", "done"},
                      {"report", {{"bytes_sent", 60000}}}},
                     t0 + milliseconds(700));
-  m.OnTransferEvent({{"transfer", "t-2"}, {"side", "dest"}, {"state", "done"},
+  m.OnTransferEvent({{"transfer", "t-2"},
+                     {"side", "dest"},
+                     {"state", "done"},
                      {"report", {{"bytes_received", 4096}}}},
                     t0 + milliseconds(700));
-  m.OnTransferEvent({{"transfer", "t-3"}, {"side", "dest"}, {"state", "failed"},
+  m.OnTransferEvent({{"transfer", "t-3"},
+                     {"side", "dest"},
+                     {"state", "failed"},
                      {"error", "aborted: sync cancelled"}},
                     t0 + milliseconds(700));
-  m.OnTransferEvent({{"transfer", "t-4"}, {"side", "source"}, {"state", "failed"},
+  m.OnTransferEvent({{"transfer", "t-4"},
+                     {"side", "source"},
+                     {"state", "failed"},
                      {"error", "unavailable: peer gone"}},
                     t0 + milliseconds(700));
   text = registry.Render();
@@ -74,17 +80,18 @@ TEST(AgentMetricsTest, ATransferThatFallsSilentLeavesTheRate) {
 TEST(AgentMetricsTest, GuestsRunningComeFromTheFactsAndBadInputIsIgnored) {
   metrics::MetricsRegistry registry;
   AgentMetrics m(&registry);
-  m.OnFacts({{"guests", {{{"name", "a"}, {"state", "running"}},
-                         {{"name", "b"}, {"state", "shutoff"}},
-                         {{"name", "c"}, {"state", "running"}}}}});
+  m.OnFacts({{"guests",
+              {{{"name", "a"}, {"state", "running"}},
+               {{"name", "b"}, {"state", "shutoff"}},
+               {{"name", "c"}, {"state", "running"}}}}});
   EXPECT_EQ(Value(registry.Render(), "drover_agent_guests_running"), 2);
   m.OnFacts({{"guests", "not a list"}});
   m.OnTransferEvent(nlohmann::json::array(), AgentMetrics::Clock::now());
   m.OnTransferEvent({{"transfer", "t"}, {"side", "sideways"}, {"state", "done"}},
                     AgentMetrics::Clock::now());
-  m.OnTransferEvent({{"transfer", "t"}, {"side", "source"}, {"state", "running"},
-                     {"bytes_sent", "lots"}},
-                    AgentMetrics::Clock::now());
+  m.OnTransferEvent(
+      {{"transfer", "t"}, {"side", "source"}, {"state", "running"}, {"bytes_sent", "lots"}},
+      AgentMetrics::Clock::now());
   std::string text = registry.Render();
   EXPECT_EQ(Value(text, "drover_agent_guests_running"), 2);
   EXPECT_EQ(Value(text, "drover_agent_bytes_sent_total"), 0);

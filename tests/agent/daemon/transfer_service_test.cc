@@ -47,8 +47,7 @@ class TransferServiceTest : public ::testing::Test {
         TransferConfig{src_driver_.get(), "p", keys.source, "127.0.0.1", dir_ + "/src-state"},
         [](const std::string&, json) { ADD_FAILURE() << "events were turned off"; });
     dst_ = std::make_unique<TransferService>(
-        TransferConfig{dst_driver_.get(), "p", keys.destination, "127.0.0.1",
-                       dir_ + "/dst-state"},
+        TransferConfig{dst_driver_.get(), "p", keys.destination, "127.0.0.1", dir_ + "/dst-state"},
         [](const std::string&, json) { ADD_FAILURE() << "events were turned off"; });
     ASSERT_TRUE(src_driver_->CreateVolume("p", "vm", kSize).ok());
     std::vector<uint8_t> data(kSize);
@@ -67,17 +66,28 @@ class TransferServiceTest : public ::testing::Test {
 
   json SyncOnce(const std::string& transfer) {
     const auto& keys = sync::testing::TestKeys();
-    wire::Message receive{"agent.sync.receive", "1", "",
-                          {{"transfer", transfer}, {"ticket", Ticket(transfer)},
-                           {"source_key", keys.source.public_z85}, {"volume", "vm"},
-                           {"size_bytes", kSize}, {"events", false}}};
+    wire::Message receive{"agent.sync.receive",
+                          "1",
+                          "",
+                          {{"transfer", transfer},
+                           {"ticket", Ticket(transfer)},
+                           {"source_key", keys.source.public_z85},
+                           {"volume", "vm"},
+                           {"size_bytes", kSize},
+                           {"events", false}}};
     auto bound = dst_->Receive(receive);
     EXPECT_TRUE(bound) << bound.error().ToString();
     if (!bound) return json();
-    wire::Message send{"agent.sync.send", "2", "",
-                       {{"transfer", transfer}, {"ticket", Ticket(transfer)},
-                        {"endpoint", (*bound)["endpoint"]}, {"server_key", (*bound)["public_key"]},
-                        {"volume", "vm"}, {"events", false}, {"wait_ms", 3000}}};
+    wire::Message send{"agent.sync.send",
+                       "2",
+                       "",
+                       {{"transfer", transfer},
+                        {"ticket", Ticket(transfer)},
+                        {"endpoint", (*bound)["endpoint"]},
+                        {"server_key", (*bound)["public_key"]},
+                        {"volume", "vm"},
+                        {"events", false},
+                        {"wait_ms", 3000}}};
     auto sent = src_->Send(send);
     EXPECT_TRUE(sent) << sent.error().ToString();
     if (!sent) return json();
@@ -136,9 +146,9 @@ TEST_F(TransferServiceTest, ABaseWhoseSnapshotVanishedFallsBackToHashing) {
   json second = SyncOnce("t2");
   EXPECT_EQ(second["report"].value("discovery", ""), "hash") << second.dump();
   EXPECT_EQ(second["report"].value("bytes_changed", uint64_t{0}), 4096u);
-  EXPECT_EQ(ChangeBases(dir_ + "/src-state")
-                .Get("vm", sync::testing::TestKeys().destination.public_z85),
-            src_driver_->SnapshotName("vm", "drover-t2"));
+  EXPECT_EQ(
+      ChangeBases(dir_ + "/src-state").Get("vm", sync::testing::TestKeys().destination.public_z85),
+      src_driver_->SnapshotName("vm", "drover-t2"));
 }
 
 TEST_F(TransferServiceTest, ARestartRemovesSnapshotsOfSendsThatDidNotEndButKeepsTheBase) {
@@ -162,10 +172,16 @@ TEST_F(TransferServiceTest, ARestartRemovesSnapshotsOfSendsThatDidNotEndButKeeps
 
 TEST_F(TransferServiceTest, ARepeatedSendStartsNothingAndReportsTheSameOutcome) {
   json first = SyncOnce("t1");
-  wire::Message again{"agent.sync.send", "3", "",
-                      {{"transfer", "t1"}, {"ticket", Ticket("t1")}, {"endpoint", "tcp://127.0.0.1:1"},
+  wire::Message again{"agent.sync.send",
+                      "3",
+                      "",
+                      {{"transfer", "t1"},
+                       {"ticket", Ticket("t1")},
+                       {"endpoint", "tcp://127.0.0.1:1"},
                        {"server_key", sync::testing::TestKeys().destination.public_z85},
-                       {"volume", "vm"}, {"events", false}, {"wait_ms", 0}}};
+                       {"volume", "vm"},
+                       {"events", false},
+                       {"wait_ms", 0}}};
   auto repeat = src_->Send(again);
   ASSERT_TRUE(repeat) << repeat.error().ToString();
   EXPECT_EQ(repeat->value("state", ""), "done");

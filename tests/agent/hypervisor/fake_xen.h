@@ -4,9 +4,9 @@
 #pragma once
 
 #include <functional>
-#include <optional>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "agent/hypervisor/xen/xen_control.h"
 

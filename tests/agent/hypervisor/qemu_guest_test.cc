@@ -66,8 +66,9 @@ TEST_F(QemuGuestTest, BootsCountsPausesResumesStops) {
   ASSERT_TRUE(hv_->Start("g1").ok()) << "Start must be idempotent";
   auto first = WaitForCounter(Serial("g1"), 1, 30s);
   ASSERT_TRUE(first.has_value()) << first.error().ToString();
-  auto boot_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - t0).count();
+  auto boot_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   std::printf("[ figures  ] boot to first counter: %lld ms\n", static_cast<long long>(boot_ms));
 
   auto list = hv_->List();
@@ -121,8 +122,8 @@ TEST_F(QemuGuestTest, NewDriverAdoptsRunningGuest) {
 
   hv_.reset();  // the agent goes away; the guest must not
   std::this_thread::sleep_for(500ms);
-  ASSERT_TRUE(WaitForCounter(scratch_.path() + "/run/adopt/serial.log", *before + 200, 20s)
-                  .has_value());
+  ASSERT_TRUE(
+      WaitForCounter(scratch_.path() + "/run/adopt/serial.log", *before + 200, 20s).has_value());
 
   hv_ = OpenDriver();
   ASSERT_TRUE(hv_);

@@ -28,7 +28,9 @@ class FakeQemu {
     if (fd_ >= 0) ::close(fd_);
   }
   int TakeClientFd() { return std::exchange(client_fd_, -1); }
-  void Send(const std::string& text) { ASSERT_EQ(::write(fd_, text.data(), text.size()), (ssize_t)text.size()); }
+  void Send(const std::string& text) {
+    ASSERT_EQ(::write(fd_, text.data(), text.size()), (ssize_t)text.size());
+  }
   void Close() {
     ::close(fd_);
     fd_ = -1;
@@ -52,7 +54,8 @@ class FakeQemu {
   int client_fd_ = -1;
 };
 
-const char kGreeting[] = R"({"QMP": {"version": {"qemu": {"major": 7}}, "capabilities": []}})" "\n";
+const char kGreeting[] = R"({"QMP": {"version": {"qemu": {"major": 7}}, "capabilities": []}})"
+                         "\n";
 
 // Runs `server` in a thread while the client attaches.
 Status AttachWith(QmpClient* client, FakeQemu* fake, std::function<void()> server) {
@@ -75,8 +78,10 @@ TEST(QmpClient, NegotiatesAndRunsCommands) {
     auto req = fake.Request();
     EXPECT_EQ(req["execute"], "query-status");
     // An event and a stale reply arrive before ours.
-    fake.Send(R"({"event": "STOP", "data": {}, "timestamp": {"seconds": 1}})" "\n");
-    fake.Send(R"({"return": {"status": "old"}, "id": 999})" "\n");
+    fake.Send(R"({"event": "STOP", "data": {}, "timestamp": {"seconds": 1}})"
+              "\n");
+    fake.Send(R"({"return": {"status": "old"}, "id": 999})"
+              "\n");
     fake.Send(R"({"return": {"status": "running"}, "id": )" + req["id"].dump() + "}\n");
   });
   auto r = qmp.Execute("query-status");
@@ -164,8 +169,10 @@ TEST_F(NegotiatedQmp, SilenceTimesOutButStaysConnected) {
 }
 
 TEST_F(NegotiatedQmp, WaitForEventKeepsOthersQueued) {
-  fake_.Send(R"({"event": "RESUME", "data": {}})" "\n");
-  fake_.Send(R"({"event": "MIGRATION", "data": {"status": "pre-switchover"}})" "\n");
+  fake_.Send(R"({"event": "RESUME", "data": {}})"
+             "\n");
+  fake_.Send(R"({"event": "MIGRATION", "data": {"status": "pre-switchover"}})"
+             "\n");
   auto e = qmp_.WaitForEvent("MIGRATION", 1s);
   ASSERT_TRUE(e.has_value()) << e.error().ToString();
   EXPECT_EQ(e->data["status"], "pre-switchover");
@@ -178,7 +185,10 @@ TEST_F(NegotiatedQmp, WaitForEventKeepsOthersQueued) {
 TEST(QmpClientHandshake, RejectsMissingGreeting) {
   FakeQemu fake;
   QmpClient qmp;
-  Status st = AttachWith(&qmp, &fake, [&] { fake.Send(R"({"return": {}})" "\n"); });
+  Status st = AttachWith(&qmp, &fake, [&] {
+    fake.Send(R"({"return": {}})"
+              "\n");
+  });
   EXPECT_EQ(st.code(), Code::kInternal);
   EXPECT_FALSE(qmp.connected());
 }

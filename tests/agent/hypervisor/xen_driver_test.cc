@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-
 #include "agent/hypervisor/registry.h"
 #include "agent/hypervisor/xen/libxl_api.h"
 #include "agent/hypervisor/xen/xen_domain_spec.h"

@@ -34,7 +34,9 @@ std::vector<RA> Do(ReceiverHandshake* m, RE e) {
   return r ? *r : std::vector<RA>{};
 }
 
-bool Contains(const std::vector<SA>& v, SA a) { return std::find(v.begin(), v.end(), a) != v.end(); }
+bool Contains(const std::vector<SA>& v, SA a) {
+  return std::find(v.begin(), v.end(), a) != v.end();
+}
 
 // A sender brought to pre-switchover.
 SenderHandshake AtPreSwitchover() {
@@ -186,7 +188,8 @@ class SocketPair : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fd_), 0); }
   void TearDown() override {
-    for (int f : fd_) if (f >= 0) ::close(f);
+    for (int f : fd_)
+      if (f >= 0) ::close(f);
   }
   int fd_[2] = {-1, -1};
 };
@@ -232,8 +235,9 @@ Outcome RunBoth(int sfd, int rfd, bool receiver_unpause_ok, bool abort_at_switch
   std::thread receiver([&] {
     ReceiverHandshake m;
     auto feed = [&](RE e) { return *m.Handle(e); };
-    std::vector<RA> todo = feed(xen_wire::Send(rfd, xen_wire::Message::kBanner, 1s).ok()
-                                    ? RE::kBannerSent : RE::kSendFailed);
+    std::vector<RA> todo =
+        feed(xen_wire::Send(rfd, xen_wire::Message::kBanner, 1s).ok() ? RE::kBannerSent
+                                                                      : RE::kSendFailed);
     while (!todo.empty()) {
       RA a = todo.front();
       todo.erase(todo.begin());
@@ -245,21 +249,29 @@ Outcome RunBoth(int sfd, int rfd, bool receiver_unpause_ok, bool abort_at_switch
           break;
         }
         case RA::kSendReady:
-          more = feed(xen_wire::Send(rfd, xen_wire::Message::kReady, 1s).ok()
-                          ? RE::kReadySent : RE::kSendFailed);
+          more = feed(xen_wire::Send(rfd, xen_wire::Message::kReady, 1s).ok() ? RE::kReadySent
+                                                                              : RE::kSendFailed);
           break;
         case RA::kAwaitPermission:
           more = feed(xen_wire::Expect(rfd, xen_wire::Message::kPermissionToGo, 2s).ok()
-                          ? RE::kPermission : RE::kPermissionMissing);
+                          ? RE::kPermission
+                          : RE::kPermissionMissing);
           break;
-        case RA::kRenameToFinal: break;
+        case RA::kRenameToFinal:
+          break;
         case RA::kUnpause:
           out.incoming_unpaused = receiver_unpause_ok;
           more = feed(receiver_unpause_ok ? RE::kUnpaused : RE::kUnpauseFailed);
           break;
-        case RA::kReportSuccess: (void)xen_wire::SendReport(rfd, 0, 1s); break;
-        case RA::kReportFailure: (void)xen_wire::SendReport(rfd, 1, 1s); break;
-        case RA::kDestroyIncoming: out.incoming_destroyed = true; break;
+        case RA::kReportSuccess:
+          (void)xen_wire::SendReport(rfd, 0, 1s);
+          break;
+        case RA::kReportFailure:
+          (void)xen_wire::SendReport(rfd, 1, 1s);
+          break;
+        case RA::kDestroyIncoming:
+          out.incoming_destroyed = true;
+          break;
       }
       todo.insert(todo.end(), more.begin(), more.end());
     }
@@ -267,8 +279,9 @@ Outcome RunBoth(int sfd, int rfd, bool receiver_unpause_ok, bool abort_at_switch
   });
   SenderHandshake m;
   auto feed = [&](SE e) { return *m.Handle(e); };
-  std::vector<SA> todo = feed(xen_wire::Expect(sfd, xen_wire::Message::kBanner, 1s).ok()
-                                  ? SE::kBannerReceived : SE::kBannerBad);
+  std::vector<SA> todo =
+      feed(xen_wire::Expect(sfd, xen_wire::Message::kBanner, 1s).ok() ? SE::kBannerReceived
+                                                                      : SE::kBannerBad);
   while (!todo.empty() || !m.done()) {
     if (todo.empty()) {
       todo = feed(abort_at_switchover ? SE::kAbort : SE::kContinue);
@@ -282,8 +295,8 @@ Outcome RunBoth(int sfd, int rfd, bool receiver_unpause_ok, bool abort_at_switch
         more = feed(::write(sfd, "DATA", 4) == 4 ? SE::kStreamDone : SE::kStreamFailed);
         break;
       case SA::kAwaitReady:
-        more = feed(xen_wire::Expect(sfd, xen_wire::Message::kReady, 1s).ok()
-                        ? SE::kReadyReceived : SE::kReadyMissing);
+        more = feed(xen_wire::Expect(sfd, xen_wire::Message::kReady, 1s).ok() ? SE::kReadyReceived
+                                                                              : SE::kReadyMissing);
         break;
       case SA::kSendPermission:
         if (!xen_wire::Send(sfd, xen_wire::Message::kPermissionToGo, 1s).ok()) {
@@ -296,10 +309,17 @@ Outcome RunBoth(int sfd, int rfd, bool receiver_unpause_ok, bool abort_at_switch
         more = feed(!rc ? SE::kReportUnreadable : *rc == 0 ? SE::kReportOk : SE::kReportFailure);
         break;
       }
-      case SA::kDestroySource: out.source_destroyed = true; break;
-      case SA::kResumeSource: out.source_resumed = true; break;
-      case SA::kCloseConnection: ::shutdown(sfd, SHUT_RDWR); break;
-      default: break;
+      case SA::kDestroySource:
+        out.source_destroyed = true;
+        break;
+      case SA::kResumeSource:
+        out.source_resumed = true;
+        break;
+      case SA::kCloseConnection:
+        ::shutdown(sfd, SHUT_RDWR);
+        break;
+      default:
+        break;
     }
     todo.insert(todo.end(), more.begin(), more.end());
   }

@@ -15,8 +15,8 @@ namespace drover::storage {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FakeRunner;
+using ::testing::HasSubstr;
 
 std::string Fixture(const std::string& name) {
   std::ifstream in(std::string(DROVER_STORAGE_TESTDATA) + "/" + name);
@@ -86,15 +86,15 @@ TEST(ThinDeltaTest, ParsesChangedBlocksInBytes) {
   auto d = ParseThinDelta(Fixture("thin_delta.xml"));
   ASSERT_TRUE(d) << d.error().ToString();
   EXPECT_EQ(d->data_block_bytes, 65536u);  // 128 sectors
-  EXPECT_THAT(d->changed, ElementsAre(ByteRange{100 * 65536, 2 * 65536},
-                                      ByteRange{500 * 65536, 11 * 65536}));
+  EXPECT_THAT(d->changed,
+              ElementsAre(ByteRange{100 * 65536, 2 * 65536}, ByteRange{500 * 65536, 11 * 65536}));
 }
 
 TEST(ThinDeltaTest, ParsesTheVerboseForm) {
   auto d = ParseThinDelta(Fixture("thin_delta_verbose.xml"));
   ASSERT_TRUE(d) << d.error().ToString();
-  EXPECT_THAT(d->changed, ElementsAre(ByteRange{100 * 65536, 2 * 65536},
-                                      ByteRange{500 * 65536, 10 * 65536}));
+  EXPECT_THAT(d->changed,
+              ElementsAre(ByteRange{100 * 65536, 2 * 65536}, ByteRange{500 * 65536, 10 * 65536}));
 }
 
 TEST(ThinDeltaTest, RejectsGarbage) {
@@ -103,8 +103,9 @@ TEST(ThinDeltaTest, RejectsGarbage) {
   EXPECT_FALSE(ParseThinDelta("<superblock data_block_size=\"x\"><diff></diff></superblock>"));
   EXPECT_FALSE(ParseThinDelta(
       "<superblock data_block_size=\"128\"><diff><different begin=\"1\"/></diff></superblock>"));
-  EXPECT_FALSE(ParseThinDelta("<superblock data_block_size=\"128\"><diff><bogus/></diff>"
-                              "</superblock>"));
+  EXPECT_FALSE(
+      ParseThinDelta("<superblock data_block_size=\"128\"><diff><bogus/></diff>"
+                     "</superblock>"));
 }
 
 TEST(LvmDriverTest, DmNamesDoubleDashes) {
@@ -118,7 +119,8 @@ TEST(LvmDriverTest, CreatesClassicAndThinVolumesByArgumentVector) {
   LvmDriver lvm(run);
   ASSERT_TRUE(lvm.CreateVolume("vg0", "web1-disk", 1073741824).ok());
   ASSERT_TRUE(lvm.CreateVolume("vg-data/pool0", "web2-disk", 4096).ok());
-  EXPECT_THAT(run.calls[0], ElementsAre("lvcreate", "-y", "-n", "web1-disk", "-L", "1073741824b", "vg0"));
+  EXPECT_THAT(run.calls[0],
+              ElementsAre("lvcreate", "-y", "-n", "web1-disk", "-L", "1073741824b", "vg0"));
   EXPECT_THAT(run.calls[1], ElementsAre("lvcreate", "-y", "-n", "web2-disk", "-V", "4096b", "-T",
                                         "vg-data/pool0"));
   // A name that would be an option or a path never reaches lvm2.
@@ -130,8 +132,9 @@ TEST(LvmDriverTest, CreatesClassicAndThinVolumesByArgumentVector) {
 
 TEST(LvmDriverTest, FullVolumeGroupIsAClearError) {
   FakeRunner run;
-  run.On("lvcreate", CommandResult{5, "", "  Volume group \"vg0\" has insufficient free space "
-                                          "(255 extents): 256 required.\n"});
+  run.On("lvcreate", CommandResult{5, "",
+                                   "  Volume group \"vg0\" has insufficient free space "
+                                   "(255 extents): 256 required.\n"});
   LvmDriver lvm(run);
   Status s = lvm.CreateVolume("vg0", "big", 1ull << 40);
   EXPECT_EQ(s.code(), Code::kIoError);
@@ -141,9 +144,11 @@ TEST(LvmDriverTest, FullVolumeGroupIsAClearError) {
 
 TEST(LvmDriverTest, ThinSnapshotIsActivatedWithK) {
   FakeRunner run;
-  run.On(kLvsPrefix, CommandResult{0, R"({"report":[{"lv":[{"lv_name":"web1-disk","vg_name":"vg-data",
+  run.On(kLvsPrefix,
+         CommandResult{0, R"({"report":[{"lv":[{"lv_name":"web1-disk","vg_name":"vg-data",
       "lv_size":"1073741824","origin":"","snap_percent":"","data_percent":"40.03",
-      "lv_attr":"Vwi-aotz--","pool_lv":"pool0","thin_id":"1","lv_uuid":"u","chunk_size":"0"}]}]})", ""});
+      "lv_attr":"Vwi-aotz--","pool_lv":"pool0","thin_id":"1","lv_uuid":"u","chunk_size":"0"}]}]})",
+                       ""});
   run.On("lvcreate", CommandResult{0, "", ""});
   run.On("lvchange", CommandResult{0, "", ""});
   LvmDriver lvm(run);
@@ -164,7 +169,8 @@ TEST(LvmDriverTest, ClassicSnapshotNeedsACowSizeAndFailedActivationCleansUp) {
   FakeRunner run2;
   run2.On(kLvsPrefix, CommandResult{0, R"({"report":[{"lv":[{"lv_name":"db1-disk","vg_name":"vg0",
       "lv_size":"21474836480","origin":"","snap_percent":"","data_percent":"",
-      "lv_attr":"owi-aos---","pool_lv":"","thin_id":"","lv_uuid":"u","chunk_size":"0"}]}]})", ""});
+      "lv_attr":"owi-aos---","pool_lv":"","thin_id":"","lv_uuid":"u","chunk_size":"0"}]}]})",
+                                    ""});
   run2.On("lvcreate", CommandResult{0, "", ""});
   LvmDriver lvm2(run2);
   EXPECT_EQ(lvm2.CreateSnapshot("vg0", "db1-disk", "s", 0).code(), Code::kInvalidArgument);
@@ -174,7 +180,8 @@ TEST(LvmDriverTest, ClassicSnapshotNeedsACowSizeAndFailedActivationCleansUp) {
   FakeRunner run3;
   run3.On(kLvsPrefix, CommandResult{0, R"({"report":[{"lv":[{"lv_name":"t","vg_name":"vg0",
       "lv_size":"1","origin":"","snap_percent":"","data_percent":"1",
-      "lv_attr":"Vwi-aotz--","pool_lv":"p","thin_id":"1","lv_uuid":"u","chunk_size":"0"}]}]})", ""});
+      "lv_attr":"Vwi-aotz--","pool_lv":"p","thin_id":"1","lv_uuid":"u","chunk_size":"0"}]}]})",
+                                    ""});
   run3.On("lvcreate", CommandResult{0, "", ""});
   run3.On("lvchange", CommandResult{5, "", "  Failed to activate"});
   run3.On("lvremove", CommandResult{0, "", ""});
@@ -187,7 +194,8 @@ TEST(LvmDriverTest, InvalidSnapshotIsNotOpened) {
   FakeRunner run;
   run.On(kLvsPrefix, CommandResult{0, R"({"report":[{"lv":[{"lv_name":"db1-old","vg_name":"vg0",
       "lv_size":"21474836480","origin":"db1-disk","snap_percent":"100.00","data_percent":"100.00",
-      "lv_attr":"swi-I-s---","pool_lv":"","thin_id":"","lv_uuid":"u","chunk_size":"4096"}]}]})", ""});
+      "lv_attr":"swi-I-s---","pool_lv":"","thin_id":"","lv_uuid":"u","chunk_size":"4096"}]}]})",
+                                   ""});
   LvmDriver lvm(run);
   auto fd = lvm.Open("vg0", "db1-old", OpenMode::kRead);
   ASSERT_FALSE(fd);
@@ -217,11 +225,13 @@ TEST(LvmDriverTest, ThinDeltaBetweenSnapshotsReleasesTheMetadataSnapshot) {
   run.On(kLvsPrefix + kLvsFields + " vg-data/web1-disk-s1",
          CommandResult{0, R"({"report":[{"lv":[{"lv_name":"web1-disk-s1","vg_name":"vg-data",
       "lv_size":"1073741824","origin":"web1-disk","snap_percent":"","data_percent":"40",
-      "lv_attr":"Vwi---tz-k","pool_lv":"pool0","thin_id":"2","lv_uuid":"u","chunk_size":"0"}]}]})", ""});
+      "lv_attr":"Vwi---tz-k","pool_lv":"pool0","thin_id":"2","lv_uuid":"u","chunk_size":"0"}]}]})",
+                       ""});
   run.On(kLvsPrefix + kLvsFields + " vg-data/web1-disk-s2",
          CommandResult{0, R"({"report":[{"lv":[{"lv_name":"web1-disk-s2","vg_name":"vg-data",
       "lv_size":"1073741824","origin":"web1-disk","snap_percent":"","data_percent":"40",
-      "lv_attr":"Vwi-a-tz-k","pool_lv":"pool0","thin_id":"3","lv_uuid":"u","chunk_size":"0"}]}]})", ""});
+      "lv_attr":"Vwi-a-tz-k","pool_lv":"pool0","thin_id":"3","lv_uuid":"u","chunk_size":"0"}]}]})",
+                       ""});
   run.On("dmsetup message", CommandResult{0, "", ""});
   run.On("thin_delta", CommandResult{0, Fixture("thin_delta.xml"), ""});
   LvmDriver lvm(run);
@@ -241,7 +251,8 @@ TEST(LvmDriverTest, ThinDeltaFailureStillReleasesAndMissingToolIsNamed) {
     FakeRunner run;
     run.On(kLvsPrefix, CommandResult{0, R"({"report":[{"lv":[{"lv_name":"x","vg_name":"vg",
       "lv_size":"1","origin":"","snap_percent":"","data_percent":"1",
-      "lv_attr":"Vwi-a-tz--","pool_lv":"p","thin_id":"7","lv_uuid":"u","chunk_size":"0"}]}]})", ""});
+      "lv_attr":"Vwi-a-tz--","pool_lv":"p","thin_id":"7","lv_uuid":"u","chunk_size":"0"}]}]})",
+                                     ""});
     run.On("dmsetup message", CommandResult{0, "", ""});
     if (missing) {
       run.OnMissing("thin_delta");
@@ -262,7 +273,8 @@ TEST(LvmDriverTest, ClassicSnapshotsHaveNoChangeTracking) {
   FakeRunner run;
   run.On(kLvsPrefix, CommandResult{0, R"({"report":[{"lv":[{"lv_name":"s","vg_name":"vg0",
       "lv_size":"1","origin":"o","snap_percent":"1.00","data_percent":"1.00",
-      "lv_attr":"swi-a-s---","pool_lv":"","thin_id":"","lv_uuid":"u","chunk_size":"4096"}]}]})", ""});
+      "lv_attr":"swi-a-s---","pool_lv":"","thin_id":"","lv_uuid":"u","chunk_size":"4096"}]}]})",
+                                   ""});
   LvmDriver lvm(run);
   auto ranges = lvm.ChangedRanges("vg0", "s", "s");
   ASSERT_TRUE(ranges);

@@ -105,11 +105,11 @@ class SyncProcessTest : public ::testing::Test {
                                       const std::string& tag) {
     std::filesystem::remove(dir_ / ("ep-" + tag));
     return std::make_unique<Peer>(
-        std::vector<std::string>{"receive", "--target", target, "--ticket", ticket,
-                                 "--source-key", dir_ / "src.pub", "--key", dir_ / "dst.key",
-                                 "--state-dir", dir_ / "state", "--endpoint-file",
-                                 dir_ / ("ep-" + tag), "--peer-timeout-ms", "1500",
-                                 "--accept-timeout-ms", "20000", "--resume-interval-ms", "50"},
+        std::vector<std::string>{"receive", "--target", target, "--ticket", ticket, "--source-key",
+                                 dir_ / "src.pub", "--key", dir_ / "dst.key", "--state-dir",
+                                 dir_ / "state", "--endpoint-file", dir_ / ("ep-" + tag),
+                                 "--peer-timeout-ms", "1500", "--accept-timeout-ms", "20000",
+                                 "--resume-interval-ms", "50"},
         dir_ / ("recv-" + tag + ".out"), dir_ / ("recv-" + tag + ".err"));
   }
 

@@ -28,7 +28,8 @@ class ScratchDir {
 
 std::vector<uint8_t> ReadAll(const std::string& path);
 void WriteAll(const std::string& path, const std::vector<uint8_t>& bytes);
-void FillRandom(std::vector<uint8_t>& bytes, uint64_t offset, uint64_t length, std::mt19937_64& rng);
+void FillRandom(std::vector<uint8_t>& bytes, uint64_t offset, uint64_t length,
+                std::mt19937_64& rng);
 
 struct Keys {
   wire::KeyPair source, destination, stranger;

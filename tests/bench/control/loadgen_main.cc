@@ -15,13 +15,12 @@
 //   loadgen agents=N registered=R sent=S ack_requested=Q acked=A unanswered=U
 #include <zmq.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <thread>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "common/wire/codec.h"
 #include "common/wire/keys.h"
@@ -55,10 +54,15 @@ int MakeKeys(int count, const std::string& out) {
 }
 
 nlohmann::json Facts() {
-  return {{"cpus", 32}, {"memory_mib", 131072},
-          {"pool", {{"kind", "file"}, {"path", "/srv/pool"}, {"size_bytes", 1LL << 40},
-                    {"free_bytes", 1LL << 39}}},
-          {"guests", nlohmann::json::array()}, {"volumes", nlohmann::json::array()}};
+  return {{"cpus", 32},
+          {"memory_mib", 131072},
+          {"pool",
+           {{"kind", "file"},
+            {"path", "/srv/pool"},
+            {"size_bytes", 1LL << 40},
+            {"free_bytes", 1LL << 39}}},
+          {"guests", nlohmann::json::array()},
+          {"volumes", nlohmann::json::array()}};
 }
 
 int Run(const std::string& keys_dir, const std::string& endpoint, const std::string& server_key,
@@ -91,8 +95,9 @@ int Run(const std::string& keys_dir, const std::string& endpoint, const std::str
       std::fprintf(stderr, "loadgen: %s could not connect\n", a.name.c_str());
       return 1;
     }
-    (void)a.socket->Send(wire::Encode(wire::MakeRequest(
-        "register", a.name + "-r", {{"name", a.name}, {"version", "loadgen"}, {"facts", Facts()}})));
+    (void)a.socket->Send(wire::Encode(
+        wire::MakeRequest("register", a.name + "-r",
+                          {{"name", a.name}, {"version", "loadgen"}, {"facts", Facts()}})));
   }
   std::vector<zmq_pollitem_t> items;
   for (auto& a : agents) items.push_back({a.socket->handle(), 0, ZMQ_POLLIN, 0});
@@ -147,11 +152,12 @@ int Run(const std::string& keys_dir, const std::string& endpoint, const std::str
       }
     }
   }
-  std::printf("loadgen agents=%zu registered=%ld sent=%ld ack_requested=%ld acked=%ld "
-              "unanswered=%ld\n",
-              agents.size(), static_cast<long>(registered), static_cast<long>(sent),
-              static_cast<long>(ack_requested), static_cast<long>(acked),
-              static_cast<long>(ack_requested - acked));
+  std::printf(
+      "loadgen agents=%zu registered=%ld sent=%ld ack_requested=%ld acked=%ld "
+      "unanswered=%ld\n",
+      agents.size(), static_cast<long>(registered), static_cast<long>(sent),
+      static_cast<long>(ack_requested), static_cast<long>(acked),
+      static_cast<long>(ack_requested - acked));
   return 0;
 }
 

@@ -21,10 +21,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "agent/hypervisor/qemu/qemu_hypervisor.h"
 #include "agent/hypervisor/status_util.h"
@@ -105,9 +104,8 @@ Result<json> MirrorJob(hv::QemuHypervisor& d, const std::string& guest) {
 }
 
 Result<json> QemuMigrate(const std::string& image, const std::string& work,
-                         const std::string& disk_src,
-                         const std::string& disk_dst, const std::string& rate,
-                         uint64_t downtime_ms) {
+                         const std::string& disk_src, const std::string& disk_dst,
+                         const std::string& rate, uint64_t downtime_ms) {
   ASSIGN_OR_RETURN(auto src, Driver(work + "/qsrc"));
   ASSIGN_OR_RETURN(auto dst, Driver(work + "/qdst"));
   hv::GuestSpec spec = Spec(image, "qvm", disk_src, rate);
@@ -121,25 +119,31 @@ Result<json> QemuMigrate(const std::string& image, const std::string& work,
   RETURN_IF_ERROR(hv::ToStatus(dst->ExecuteQmp("qvm", "nbd-server-start", {{"addr", addr}})));
   ASSIGN_OR_RETURN(std::string node, NodeName(*dst, "qvm", "disk0"));
   RETURN_IF_ERROR(hv::ToStatus(dst->ExecuteQmp("qvm", "block-export-add",
-                                  {{"type", "nbd"}, {"id", "export0"}, {"node-name", node},
-                                   {"name", "disk0"}, {"writable", true}})));
+                                               {{"type", "nbd"},
+                                                {"id", "export0"},
+                                                {"node-name", node},
+                                                {"name", "disk0"},
+                                                {"writable", true}})));
 
   auto t0 = Clock::now();
   uint64_t c0 = hv::testing::LastCounter(src->DirOf("qvm").serial_log()).value_or(0);
-  RETURN_IF_ERROR(hv::ToStatus(src->ExecuteQmp(
-      "qvm", "drive-mirror",
-      {{"device", "disk0"}, {"job-id", "mirror0"},
-       {"target", "nbd:127.0.0.1:" + std::to_string(port) + ":exportname=disk0"},
-       {"format", "raw"}, {"mode", "existing"}, {"sync", "full"}})));
+  RETURN_IF_ERROR(hv::ToStatus(
+      src->ExecuteQmp("qvm", "drive-mirror",
+                      {{"device", "disk0"},
+                       {"job-id", "mirror0"},
+                       {"target", "nbd:127.0.0.1:" + std::to_string(port) + ":exportname=disk0"},
+                       {"format", "raw"},
+                       {"mode", "existing"},
+                       {"sync", "full"}})));
   for (;;) {  // BLOCK_JOB_READY: the copy caught up, writes are mirrored
     ASSIGN_OR_RETURN(json job, MirrorJob(*src, "qvm"));
     if (job.is_null()) return Err(Aborted("the mirror job ended before it was ready"));
     if (job.value("ready", false)) break;
     std::this_thread::sleep_for(10ms);
   }
-  RETURN_IF_ERROR(hv::ToStatus(src->ExecuteQmp("qvm", "migrate-set-parameters",
-                                  {{"max-bandwidth", kMaxBandwidth},
-                                   {"downtime-limit", downtime_ms}})));
+  RETURN_IF_ERROR(hv::ToStatus(
+      src->ExecuteQmp("qvm", "migrate-set-parameters",
+                      {{"max-bandwidth", kMaxBandwidth}, {"downtime-limit", downtime_ms}})));
   RETURN_IF_ERROR(hv::ToStatus(src->ExecuteQmp("qvm", "migrate", {{"uri", target.uri}})));
   json migrated;
   Clock::time_point stopped;
@@ -158,7 +162,8 @@ Result<json> QemuMigrate(const std::string& image, const std::string& work,
   // target as it is.
   ASSIGN_OR_RETURN(json job, MirrorJob(*src, "qvm"));
   uint64_t mirror_bytes = job.is_null() ? 0 : job.value("offset", uint64_t{0});
-  RETURN_IF_ERROR(hv::ToStatus(src->ExecuteQmp("qvm", "block-job-cancel", {{"device", "mirror0"}})));
+  RETURN_IF_ERROR(
+      hv::ToStatus(src->ExecuteQmp("qvm", "block-job-cancel", {{"device", "mirror0"}})));
   for (;;) {
     ASSIGN_OR_RETURN(json left, MirrorJob(*src, "qvm"));
     if (left.is_null()) break;
@@ -173,8 +178,8 @@ Result<json> QemuMigrate(const std::string& image, const std::string& work,
       {"qemu_downtime_ms", migrated.value("downtime", uint64_t{0})},
       {"qemu_total_s", std::chrono::duration<double>(running - t0).count()},
       {"mirror_bytes", mirror_bytes},
-      {"ram_bytes", migrated.contains("ram") ? migrated["ram"].value("transferred", uint64_t{0})
-                                             : uint64_t{0}},
+      {"ram_bytes",
+       migrated.contains("ram") ? migrated["ram"].value("transferred", uint64_t{0}) : uint64_t{0}},
       // Source stop to destination running, as far as this driver sees it:
       // QEMU's downtime plus the mirror cancel and the destination's cont.
       {"pause_ms", migrated.value("downtime", uint64_t{0}) +
