@@ -80,7 +80,11 @@ Result<KeyPair> LoadKeyPair(const std::string& secret_key_path) {
 }
 
 Result<std::string> LoadPublicKey(const std::string& path_or_key) {
-  if (IsZ85Key(path_or_key)) return path_or_key;
+  // A file first: a path of 40 characters can also read as a Z85 key
+  // ("/work/wt-lead/.lab/keys/orchestrator.pub" does), and taking it for one
+  // made every CURVE handshake with the orchestrator fail.
+  struct stat st {};
+  if (::stat(path_or_key.c_str(), &st) != 0 && IsZ85Key(path_or_key)) return path_or_key;
   ASSIGN_OR_RETURN(std::string key, ReadSmallFile(path_or_key));
   if (!IsZ85Key(key)) {
     return Err(InvalidArgument(path_or_key + ": not a 40-character Z85 CURVE public key"));

@@ -29,8 +29,8 @@ Status WriteKeyPair(const std::string& dir, const std::string& name, const KeyPa
 // Reads a secret key file (NAME.key) and derives its public key.
 Result<KeyPair> LoadKeyPair(const std::string& secret_key_path);
 
-// Reads a public key: either a .pub file or, if `path_or_key` is itself a Z85
-// key, that key.
+// Reads a public key: the .pub file at `path_or_key` if there is one, else
+// `path_or_key` itself if it is a Z85 key (a 40-character path may be both).
 Result<std::string> LoadPublicKey(const std::string& path_or_key);
 
 }  // namespace drover::wire

@@ -30,6 +30,28 @@ TEST(KeysTest, WritesASecretFileOnlyTheOwnerCanReadAndLoadsItBack) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(KeysTest, AFortyCharacterPathIsReadAsAFileNotTakenForAKey) {
+  // "/tmp/drover-k-NNNNNN/keys/orchestrat.pub" style: 40 characters, every
+  // one in the Z85 alphabet.
+  std::string dir = "/tmp/drover-k-" + std::to_string(100000 + getpid() % 900000) + "/keys";
+  std::string path = dir + "/" + std::string(40 - dir.size() - 5, 'o') + ".pub";
+  ASSERT_EQ(path.size(), 40u);
+  ASSERT_TRUE(IsZ85Key(path)) << path;
+  std::filesystem::create_directories(dir);
+  auto pair = GenerateKeyPair();
+  ASSERT_TRUE(pair);
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs((pair->public_z85 + "\n").c_str(), f);
+  fclose(f);
+  auto loaded = LoadPublicKey(path);
+  ASSERT_TRUE(loaded) << loaded.error().ToString();
+  EXPECT_EQ(*loaded, pair->public_z85);
+  std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
+  // Without the file, the same 40 characters are a key.
+  EXPECT_EQ(*LoadPublicKey(path), path);
+}
+
 TEST(KeysTest, RefusesFilesThatHoldNoKey) {
   std::string path = ::testing::TempDir() + "/drover-bad-" + std::to_string(getpid()) + ".key";
   FILE* f = fopen(path.c_str(), "w");
