@@ -223,7 +223,9 @@ class RunTest : public ::testing::Test {
       EXPECT_NE(host, "h1") << g;
       EXPECT_EQ(state, "running") << g << " on " << host;
       if (host.empty() || host == "h1") continue;
-      auto before = LastCounter(Serial(host, g));
+      // A guest that arrived just now may not have printed on its new console
+      // yet (the step in flight at an abort can finish forward): wait for it.
+      auto before = WaitForCounter(Serial(host, g), 0, 30s);
       ASSERT_TRUE(before.has_value()) << g << " never reported a counter on " << host;
       auto later = WaitForCounter(Serial(host, g), *before + 5, 30s);
       EXPECT_TRUE(later.has_value()) << g << " stopped counting on " << host;
