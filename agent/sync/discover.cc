@@ -28,8 +28,7 @@ std::vector<uint64_t> ChunksTouching(const Layout& layout, const std::vector<Byt
   std::vector<uint64_t> chunks;
   for (const ByteRange& r : ranges) {
     if (r.length == 0 || r.offset >= layout.size) continue;
-    // Saturating: a length near 2^64 means "to the end", not a wrap-around.
-    uint64_t end = std::min(layout.size, r.offset + std::min(r.length, UINT64_MAX - r.offset));
+    uint64_t end = std::min(layout.size, r.end());
     for (uint64_t c = r.offset / layout.chunk_size; c * layout.chunk_size < end; ++c) {
       chunks.push_back(c);
     }
@@ -43,8 +42,7 @@ std::vector<uint64_t> BlocksTouching(const Layout& layout, const std::vector<Byt
   std::vector<uint64_t> blocks;
   for (const ByteRange& r : ranges) {
     if (r.length == 0 || r.offset >= layout.size) continue;
-    // Saturating: a length near 2^64 means "to the end", not a wrap-around.
-    uint64_t end = std::min(layout.size, r.offset + std::min(r.length, UINT64_MAX - r.offset));
+    uint64_t end = std::min(layout.size, r.end());
     for (uint64_t b = r.offset / layout.block_size; b * layout.block_size < end; ++b) {
       blocks.push_back(b);
     }
@@ -90,8 +88,7 @@ constexpr uint64_t kRegionChunks = 1024;
 std::vector<ByteRange> ClipTo(std::vector<ByteRange> ranges, uint64_t begin, uint64_t end) {
   std::vector<ByteRange> clipped;
   for (const ByteRange& r : ranges) {
-    const uint64_t a = std::max(begin, r.offset),
-                   b = std::min(end, r.offset + std::min(r.length, UINT64_MAX - r.offset));
+    const uint64_t a = std::max(begin, r.offset), b = std::min(end, r.end());
     if (a < b) clipped.push_back(ByteRange{a, b - a});
   }
   std::sort(clipped.begin(), clipped.end(),

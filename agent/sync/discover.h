@@ -16,7 +16,9 @@
 // distinct volumes.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -33,6 +35,9 @@ namespace drover::sync {
 struct ByteRange {
   uint64_t offset = 0;
   uint64_t length = 0;
+  // One past the last byte, saturating: a driver's length near 2^64 means
+  // "to the end", never a wrap-around that would name no byte.
+  uint64_t end() const { return offset + std::min(length, UINT64_MAX - offset); }
 };
 
 // What the storage driver knows: the snapshot this one derives from, and the
