@@ -47,6 +47,8 @@ TEST(MessageTest, RoundTripsEveryType) {
     ASSERT_TRUE(back) << MessageName(m) << ": " << back.error().ToString();
     EXPECT_EQ(back->index(), m.index());
     EXPECT_EQ(Encode(*back), frame) << MessageName(m);
+    // Encode sizes its frame before writing it: one allocation, no growth.
+    EXPECT_EQ(frame.capacity(), frame.size()) << MessageName(m);
   }
 }
 
