@@ -27,6 +27,10 @@ class SenderSession {
   Result<SyncReport> Run() {
     start_ = Clock::now();
     RETURN_IF_ERROR(OpenSource());
+    // Connect before discovery starts: the handshake then does not compete
+    // for the cores with FIEMAP and the cache load, and the destination
+    // starts loading its own digests (at Hello) a few milliseconds sooner.
+    Status s = Connect();
     Report(Phase::kDiscover);
     discovery_.Start(
         [this] {
@@ -35,7 +39,6 @@ class SenderSession {
                                 &progress_);
         },
         &wake_);
-    Status s = Connect();
     if (s.ok()) s = Loop();
     stop_ = true;
     discovery_.Join();
