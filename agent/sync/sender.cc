@@ -30,16 +30,19 @@ class SenderSession {
     // Connect before discovery starts: the handshake then does not compete
     // for the cores with FIEMAP and the cache load, and the destination
     // starts loading its own digests (at Hello) a few milliseconds sooner.
+    // A channel that cannot be set up costs no discovery.
     Status s = Connect();
-    Report(Phase::kDiscover);
-    discovery_.Start(
-        [this] {
-          return DiscoverSource(fd_.get(), o_.source_path, o_.cache_tag, layout_,
-                                HashCache(o_.cache_dir), o_.base, o_.hash_threads, &stop_,
-                                &progress_);
-        },
-        &wake_);
-    if (s.ok()) s = Loop();
+    if (s.ok()) {
+      Report(Phase::kDiscover);
+      discovery_.Start(
+          [this] {
+            return DiscoverSource(fd_.get(), o_.source_path, o_.cache_tag, layout_,
+                                  HashCache(o_.cache_dir), o_.base, o_.hash_threads, &stop_,
+                                  &progress_);
+          },
+          &wake_);
+      s = Loop();
+    }
     stop_ = true;
     discovery_.Join();
     if (cache_store_.joinable()) cache_store_.join();
