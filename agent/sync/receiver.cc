@@ -453,11 +453,11 @@ class Receiver::Session {
         batch.requests.push_back(Request{c, BlockKeys(*old, layout_.block_size)});
       }
       if (batch.requests.size() == batch_max) {
-        RETURN_STATUS_IF_ERROR(Send(batch));
-        batch.requests.clear();
+        RETURN_STATUS_IF_ERROR(Send(std::move(batch)));
+        batch = RequestBatch{};
       }
     }
-    if (!batch.requests.empty()) RETURN_STATUS_IF_ERROR(Send(batch));
+    if (!batch.requests.empty()) RETURN_STATUS_IF_ERROR(Send(std::move(batch)));
     RETURN_STATUS_IF_ERROR(SaveResumePoint(false));
     if (Clock::now() - last_progress_ > std::chrono::milliseconds(250)) {
       last_progress_ = Clock::now();

@@ -191,7 +191,7 @@ class SenderSession {
       size_t n = std::min(kHashBatch, chunks.size() - next_hash_);
       Hashes h{next_hash_,
                std::vector<Digest>(chunks.begin() + next_hash_, chunks.begin() + next_hash_ + n)};
-      RETURN_STATUS_IF_ERROR(Send(h));
+      RETURN_STATUS_IF_ERROR(Send(std::move(h)));
       next_hash_ += n;
       --hash_credit_;
     }
@@ -278,7 +278,7 @@ class SenderSession {
       if (!data) return data.error();
       out.items.push_back(std::move(*data));
     }
-    return Send(out);
+    return Send(std::move(out));  // moved: a copy would duplicate every literal
   }
 
   Result<Data> BuildData(const Request& r) {
