@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
                  "reconnect when the orchestrator is silent this long [5000]");
   app.add_option("--pool-kind", flags.pool_kind, "storage driver of the pool: file or lvm [file]");
   app.add_option("--pool-path", flags.pool_path, "the pool: a directory (file) or a VG (lvm)");
+  app.add_flag("--immutable-snapshots", flags.immutable_snapshots,
+               "file pools: make every snapshot immutable (FS_IMMUTABLE_FL), which lets the next "
+               "sync reuse its recorded extent map instead of calling FIEMAP on it [off]");
   app.add_option("--hypervisor", flags.hypervisor, "hypervisor driver: qemu or xen [qemu]");
   app.add_option("--failure-domain", flags.failure_domain, "failure domain (rack) of this host");
   app.add_option("--nic-mbps", flags.nic_mbps, "network bandwidth of this host [1000]");
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
       config.orchestrator_timeout_ms = flags.orchestrator_timeout_ms;
     if (n == "--pool-kind") config.pool_kind = flags.pool_kind;
     if (n == "--pool-path") config.pool_path = flags.pool_path;
+    if (n == "--immutable-snapshots") config.immutable_snapshots = flags.immutable_snapshots;
     if (n == "--hypervisor") config.hypervisor = flags.hypervisor;
     if (n == "--failure-domain") config.failure_domain = flags.failure_domain;
     if (n == "--nic-mbps") config.nic_mbps = flags.nic_mbps;
@@ -96,6 +100,7 @@ int main(int argc, char** argv) {
   if (config.pool_kind == "file") {
     pool = "default";
     storage_config.file_pools[pool] = std::filesystem::absolute(config.pool_path).string();
+    storage_config.immutable_snapshots = config.immutable_snapshots;
   } else {
     storage_config.enable_lvm = true;
   }

@@ -17,6 +17,7 @@ Status LoadAgentConfig(const std::string& path, AgentConfig* c) {
                                     {"orchestrator_timeout_ms", kInteger},
                                     {"pool_kind", kString},
                                     {"pool_path", kString},
+                                    {"immutable_snapshots", kBool},
                                     {"hypervisor", kString},
                                     {"failure_domain", kString},
                                     {"nic_mbps", kInteger},
@@ -33,6 +34,7 @@ Status LoadAgentConfig(const std::string& path, AgentConfig* c) {
   c->orchestrator_timeout_ms = j.value("orchestrator_timeout_ms", c->orchestrator_timeout_ms);
   c->pool_kind = j.value("pool_kind", c->pool_kind);
   c->pool_path = j.value("pool_path", c->pool_path);
+  c->immutable_snapshots = j.value("immutable_snapshots", c->immutable_snapshots);
   c->hypervisor = j.value("hypervisor", c->hypervisor);
   c->failure_domain = j.value("failure_domain", c->failure_domain);
   c->nic_mbps = j.value("nic_mbps", c->nic_mbps);

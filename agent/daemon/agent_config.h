@@ -18,6 +18,7 @@ struct AgentConfig {
   int orchestrator_timeout_ms = 5000;
   std::string pool_kind = "file";
   std::string pool_path;
+  bool immutable_snapshots = false;  // file pools: snapshots get FS_IMMUTABLE_FL
   std::string hypervisor = "qemu";
   std::string failure_domain;
   int nic_mbps = 1000;

@@ -118,20 +118,64 @@ Result<std::unique_ptr<ReflinkDiff>> ReflinkDiff::Open(const std::string& a, con
     }
     diff->size_ = std::max<uint64_t>(diff->size_, static_cast<uint64_t>(st.st_size));
   }
+  // Records are an optimisation: any failure here only means FIEMAP.
+  if (auto id = IdentifyImmutable(diff->fds_[0]); id && *id) {
+    diff->base_record_ = LoadExtentRecord(a, **id);
+    diff->base_id_ = **id;
+  }
+  if (auto id = IdentifyImmutable(diff->fds_[1]); id && *id) diff->new_id_ = **id;
   return diff;
+}
+
+Result<const std::vector<Extent>*> ReflinkDiff::BaseExtents(uint64_t begin, uint64_t end,
+                                                            std::vector<Extent>& fresh) {
+  if (base_record_) {
+    // The record holds only while the base is immutable and untouched.
+    auto now = IdentifyImmutable(fds_[0]);
+    if (now && *now && **now == base_id_) return &*base_record_;
+    base_record_.reset();
+    return Err(Aborted(names_[0] + " changed since its extents were recorded"));
+  }
+  auto extents = ReadExtents(fds_[0], begin, end, /*sync=*/!synced_);
+  if (!extents) return Err(extents.error().WithContext(names_[0]));
+  fresh = std::move(*extents);
+  return &fresh;
+}
+
+void ReflinkDiff::Accumulate(uint64_t begin, uint64_t end, const std::vector<Extent>& extents) {
+  if (!new_id_) return;
+  if (begin > new_asked_to_) {  // a gap: the map could not be whole
+    new_id_.reset();
+    return;
+  }
+  // Regions overlap at extents that cross their edges: keep each once.
+  for (const Extent& e : extents) {
+    if (e.logical < new_covered_) continue;
+    new_map_.push_back(e);
+    new_covered_ = e.logical + e.length;
+  }
+  new_asked_to_ = std::max(new_asked_to_, end);
+  if (new_asked_to_ < size_) return;
+  auto now = IdentifyImmutable(fds_[1]);
+  if (now && *now && **now == *new_id_) {
+    auto stored = StoreExtentRecord(names_[1], *new_id_, new_map_);
+    recorded_ = stored && *stored;
+  }
+  new_id_.reset();
+  new_map_ = {};
 }
 
 Result<std::vector<ByteRange>> ReflinkDiff::ChangedIn(uint64_t begin, uint64_t end) {
   end = std::min(end, size_);
   if (begin >= end) return std::vector<ByteRange>{};
-  std::vector<Extent> maps[2];
-  for (int i = 0; i < 2; ++i) {
-    auto extents = ReadExtents(fds_[i], begin, end, /*sync=*/!synced_);
-    if (!extents) return Err(extents.error().WithContext(names_[i]));
-    maps[i] = std::move(*extents);
-  }
+  std::vector<Extent> fresh;
+  auto base = BaseExtents(begin, end, fresh);
+  if (!base) return Err(base.error());
+  auto extents = ReadExtents(fds_[1], begin, end, /*sync=*/!synced_);
+  if (!extents) return Err(extents.error().WithContext(names_[1]));
   synced_ = true;
-  return DiffExtents(maps[0], maps[1], begin, end);
+  Accumulate(begin, end, *extents);
+  return DiffExtents(**base, *extents, begin, end);
 }
 
 }  // namespace drover::storage

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -9,10 +11,33 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "agent/storage/extent_record.h"
 #include "agent/storage/fiemap.h"
 #include "agent/storage/reflink.h"
 
 namespace drover::storage {
+namespace {
+
+// Sets or clears FS_IMMUTABLE_FL (CAP_LINUX_IMMUTABLE; the agent runs as root).
+Status SetImmutable(const std::string& path, bool on) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return ErrnoStatus("open " + path, errno);
+  int flags = 0;
+  Status s;
+  if (::ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0) {
+    s = ErrnoStatus("read the flags of " + path, errno);
+  } else if (((flags & FS_IMMUTABLE_FL) != 0) != on) {
+    flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+    if (::ioctl(fd, FS_IOC_SETFLAGS, &flags) != 0) {
+      s = ErrnoStatus(std::string(on ? "make " : "unfreeze ") + path + (on ? " immutable" : ""),
+                      errno);
+    }
+  }
+  ::close(fd);
+  return s;
+}
+
+}  // namespace
 
 std::string FileDriver::SnapshotName(const std::string& volume, const std::string& snapshot) const {
   return volume + "@" + snapshot;
@@ -100,14 +125,29 @@ Status FileDriver::CreateSnapshot(const std::string& pool, const std::string& vo
   RETURN_STATUS_IF_ERROR(ValidateName(snapshot));
   auto dir = PoolDir(pool);
   if (!dir) return dir.error();
-  auto shared = CloneFile(*dir + "/" + volume, *dir + "/" + SnapshotName(volume, snapshot));
-  return shared ? Status::Ok() : shared.error();
+  const std::string path = *dir + "/" + SnapshotName(volume, snapshot);
+  auto shared = CloneFile(*dir + "/" + volume, path);
+  if (!shared) return shared.error();
+  if (options_.immutable_snapshots) {
+    if (Status s = SetImmutable(path, true); !s.ok()) {
+      ::unlink(path.c_str());  // a snapshot without the promised flag is not made
+      return s;
+    }
+  }
+  return Status::Ok();
 }
 
 Status FileDriver::RemoveSnapshot(const std::string& pool, const std::string& snapshot) {
   if (snapshot.find('@') == std::string::npos) {
     return InvalidArgument(snapshot + " is not a snapshot (VOLUME@SNAPSHOT)");
   }
+  ASSIGN_OR_RETURN(std::string path, Path(pool, snapshot));
+  // Made immutable by this driver (now or in an earlier configuration).
+  if (Status s = SetImmutable(path, false); !s.ok()) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == 0) return s;  // there, and cannot be unfrozen
+  }
+  RemoveExtentRecord(path);
   return RemoveFile(pool, snapshot);
 }
 

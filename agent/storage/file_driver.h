@@ -5,8 +5,11 @@
 // between two snapshots and between a snapshot and its live volume, as long
 // as the snapshot was a reflink; for copied snapshots (marked with an
 // extended attribute) and file systems without FIEMAP the answer is nullopt.
-// Pools are named at construction (name → directory). See storage_driver.h
-// for the general contract; thread-safe.
+// Pools are named at construction (name → directory). With
+// `immutable_snapshots`, every snapshot gets FS_IMMUTABLE_FL (nothing can
+// change it, not even by mistake, and a sync may trust the extent map
+// recorded for it: extent_record.h); removing a snapshot clears the flag
+// first. See storage_driver.h for the general contract; thread-safe.
 #pragma once
 
 #include <map>
@@ -16,9 +19,14 @@
 
 namespace drover::storage {
 
+struct FileDriverOptions {
+  bool immutable_snapshots = false;
+};
+
 class FileDriver : public StorageDriver {
  public:
-  explicit FileDriver(std::map<std::string, std::string> pools) : pools_(std::move(pools)) {}
+  explicit FileDriver(std::map<std::string, std::string> pools, FileDriverOptions options = {})
+      : pools_(std::move(pools)), options_(options) {}
 
   std::string name() const override { return "file"; }
   Result<std::vector<PoolInfo>> ListPools() override;
@@ -44,6 +52,7 @@ class FileDriver : public StorageDriver {
   Result<std::string> PoolDir(const std::string& pool) const;
   Status RemoveFile(const std::string& pool, const std::string& name);
   std::map<std::string, std::string> pools_;
+  FileDriverOptions options_;
 };
 
 }  // namespace drover::storage

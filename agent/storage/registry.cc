@@ -14,7 +14,8 @@ Result<std::unique_ptr<DriverRegistry>> DriverRegistry::Create(
       return Err(InvalidArgument("file pool '" + name + "' needs an absolute directory"));
     }
   }
-  r->drivers_["file"] = std::make_unique<FileDriver>(config.file_pools);
+  r->drivers_["file"] = std::make_unique<FileDriver>(config.file_pools,
+                                                     FileDriverOptions{config.immutable_snapshots});
   if (config.enable_lvm) r->drivers_["lvm"] = std::make_unique<LvmDriver>(*r->runner_);
   return r;
 }

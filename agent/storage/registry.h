@@ -15,6 +15,7 @@ namespace drover::storage {
 struct StorageConfig {
   std::map<std::string, std::string> file_pools;  // pool name → directory
   bool enable_lvm = false;
+  bool immutable_snapshots = false;  // for file pools (file_driver.h)
 };
 
 class DriverRegistry {

@@ -5,13 +5,16 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <linux/fs.h>
 #include <rapidcheck/gtest.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <random>
 
+#include "agent/storage/extent_record.h"
 #include "agent/storage/fiemap.h"
 #include "agent/storage/registry.h"
 #include "tests/agent/storage/xfs_fixture.h"
@@ -39,6 +42,27 @@ class XfsEnvironment : public ::testing::Environment {
 };
 [[maybe_unused]] auto* const kEnv = ::testing::AddGlobalTestEnvironment(new XfsEnvironment);
 
+void SetImmutable(const std::string& path, bool on) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << path;
+  int flags = 0;
+  ASSERT_EQ(::ioctl(fd, FS_IOC_GETFLAGS, &flags), 0) << path;
+  flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+  EXPECT_EQ(::ioctl(fd, FS_IOC_SETFLAGS, &flags), 0) << path;
+  ::close(fd);
+}
+
+// Every change between `a` and `b`, asked 1 MiB at a time as a sync asks.
+std::vector<ByteRange> ChangesByRegion(ReflinkDiff& diff) {
+  std::vector<ByteRange> all;
+  for (uint64_t begin = 0; begin < diff.size(); begin += 1 << 20) {
+    auto part = diff.ChangedIn(begin, begin + (1 << 20));
+    EXPECT_TRUE(part) << part.error().ToString();
+    if (part) all.insert(all.end(), part->begin(), part->end());
+  }
+  return NormalizeRanges(std::move(all));
+}
+
 void Write(int fd, uint64_t offset, uint64_t length, uint8_t seed) {
   std::vector<uint8_t> buf(length);
   std::mt19937 rng(seed);
@@ -56,7 +80,12 @@ class FileDriverXfsTest : public ::testing::Test {
     driver_ = std::make_unique<FileDriver>(std::map<std::string, std::string>{{"p", pool_dir_}});
   }
   void TearDown() override {
-    if (!pool_dir_.empty()) std::filesystem::remove_all(pool_dir_);
+    if (pool_dir_.empty()) return;
+    // Immutable snapshots cannot be removed until the flag is cleared.
+    for (const auto& entry : std::filesystem::directory_iterator(pool_dir_)) {
+      if (entry.is_regular_file()) SetImmutable(entry.path().string(), false);
+    }
+    std::filesystem::remove_all(pool_dir_);
   }
   // A volume full of data, flushed.
   int MakeVolume(const std::string& name, uint64_t size) {
@@ -152,6 +181,145 @@ TEST_F(FileDriverXfsTest, ChangesAskedByRegionAddUpToTheWholeList) {
 // Regression: a volume whose every block was rewritten after the snapshot
 // leaves the snapshot sharing nothing; that is still a reflink snapshot and
 // its change list is known (the property test found this).
+// With immutable_snapshots every snapshot is frozen as it is made: not even
+// root can write it by mistake; removing it unfreezes it first and drops
+// its extent record.
+TEST_F(FileDriverXfsTest, ImmutableSnapshotsCannotBeWrittenAndStillRemove) {
+  FileDriver frozen({{"p", pool_dir_}}, FileDriverOptions{/*immutable_snapshots=*/true});
+  int fd = MakeVolume("vol", 1 << 20);
+  ::close(fd);
+  ASSERT_TRUE(frozen.CreateSnapshot("p", "vol", "s1", 0).ok());
+  const std::string s1 = pool_dir_ + "/vol@s1";
+  EXPECT_LT(::open(s1.c_str(), O_WRONLY | O_CLOEXEC), 0);
+  EXPECT_EQ(errno, EPERM);
+  int ro = ::open(s1.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(ro, 0);
+  auto id = IdentifyImmutable(ro);
+  ::close(ro);
+  ASSERT_TRUE(id && id->has_value());
+  ASSERT_TRUE(RecordExtentMap(s1, std::chrono::nanoseconds(0)).value_or(false));
+  EXPECT_TRUE(std::filesystem::exists(ExtentRecordPath(s1)));
+  // The volume itself stays writable.
+  auto rw = frozen.Open("p", "vol", OpenMode::kReadWrite);
+  ASSERT_TRUE(rw);
+  ::close(*rw);
+  EXPECT_TRUE(frozen.RemoveSnapshot("p", "vol@s1").ok());
+  EXPECT_FALSE(std::filesystem::exists(s1));
+  EXPECT_FALSE(std::filesystem::exists(ExtentRecordPath(s1)));
+  EXPECT_EQ(frozen.RemoveSnapshot("p", "vol@s1").code(), Code::kNotFound);
+}
+
+// Immutable snapshots: the base's map comes from the record the previous
+// round left, and gives exactly what FIEMAP of both files gives.
+TEST_F(FileDriverXfsTest, ARecordedBaseMapGivesTheSameChangesAsFiemap) {
+  int fd = MakeVolume("vol", 8 << 20);
+  ASSERT_TRUE(driver_->CreateSnapshot("p", "vol", "s1", 0).ok());
+  Write(fd, 4096 * 10, 4096, 2);
+  Write(fd, (4 << 20) - 4096, 8192, 3);
+  Write(fd, (8 << 20) - 4096, 4096, 4);
+  ::close(fd);
+  ASSERT_TRUE(driver_->CreateSnapshot("p", "vol", "s2", 0).ok());
+  const std::string s1 = pool_dir_ + "/vol@s1", s2 = pool_dir_ + "/vol@s2";
+  auto plain = ReflinkDiff::Open(s1, s2);
+  ASSERT_TRUE(plain);
+  const std::vector<ByteRange> expected = ChangesByRegion(**plain);
+  EXPECT_THAT(expected, ElementsAre(ByteRange{40960, 4096}, ByteRange{(4 << 20) - 4096, 8192},
+                                    ByteRange{(8 << 20) - 4096, 4096}));
+  EXPECT_FALSE((*plain)->base_from_record());
+
+  SetImmutable(s1, true);
+  SetImmutable(s2, true);
+  auto recorded = RecordExtentMap(s1, std::chrono::nanoseconds(0));
+  ASSERT_TRUE(recorded) << recorded.error().ToString();
+  ASSERT_TRUE(*recorded);
+  auto diff = ReflinkDiff::Open(s1, s2);
+  ASSERT_TRUE(diff);
+  EXPECT_TRUE((*diff)->base_from_record());
+  EXPECT_EQ(ChangesByRegion(**diff), expected);
+  EXPECT_TRUE((*diff)->base_from_record());
+  // s2 became immutable less than a second ago: a flag cleared within the
+  // same clock tick could leave its ctime unchanged, so no record yet.
+  EXPECT_FALSE((*diff)->recorded());
+  ::sleep(1);
+  auto later = ReflinkDiff::Open(s1, s2);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(ChangesByRegion(**later), expected);
+  EXPECT_TRUE((*later)->recorded());
+  int s2_fd = ::open(s2.c_str(), O_RDONLY | O_CLOEXEC);
+  auto s2_id = IdentifyImmutable(s2_fd);
+  ::close(s2_fd);
+  ASSERT_TRUE(s2_id && *s2_id);
+  EXPECT_TRUE(LoadExtentRecord(s2, **s2_id).has_value());
+}
+
+// A base changed after its record (the flag cleared, a block written, the
+// flag set again) is diffed by FIEMAP, and the new write is found; a flag
+// cleared between two regions fails the region asked after it (which a
+// sync hashes whole).
+TEST_F(FileDriverXfsTest, ABaseChangedSinceItsRecordIsNotTrusted) {
+  int fd = MakeVolume("vol", 8 << 20);
+  ASSERT_TRUE(driver_->CreateSnapshot("p", "vol", "s1", 0).ok());
+  Write(fd, 4096 * 10, 4096, 2);
+  ::close(fd);
+  ASSERT_TRUE(driver_->CreateSnapshot("p", "vol", "s2", 0).ok());
+  const std::string s1 = pool_dir_ + "/vol@s1", s2 = pool_dir_ + "/vol@s2";
+  SetImmutable(s1, true);
+  SetImmutable(s2, true);
+  ASSERT_TRUE(RecordExtentMap(s1, std::chrono::nanoseconds(0)).value_or(false));
+
+  auto during = ReflinkDiff::Open(s1, s2);
+  ASSERT_TRUE(during);
+  ASSERT_TRUE((*during)->ChangedIn(0, 1 << 20));
+  EXPECT_TRUE((*during)->base_from_record());
+  SetImmutable(s1, false);
+  auto refused = (*during)->ChangedIn(1 << 20, 2 << 20);
+  EXPECT_FALSE(refused);
+  EXPECT_FALSE((*during)->base_from_record());
+  auto fiemap = (*during)->ChangedIn(2 << 20, 3 << 20);
+  ASSERT_TRUE(fiemap) << fiemap.error().ToString();
+
+  int s1_fd = ::open(s1.c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(s1_fd, 0);
+  Write(s1_fd, 4096 * 600, 4096, 9);
+  ::fsync(s1_fd);
+  ::close(s1_fd);
+  SetImmutable(s1, true);
+  auto after = ReflinkDiff::Open(s1, s2);
+  ASSERT_TRUE(after);
+  EXPECT_FALSE((*after)->base_from_record());
+  EXPECT_THAT(ChangesByRegion(**after),
+              ElementsAre(ByteRange{40960, 4096}, ByteRange{4096 * 600, 4096}));
+}
+
+// What the record rests on: the kernel refuses to remap an immutable
+// file's blocks, even by dedupe, which would not change its ctime.
+TEST_F(FileDriverXfsTest, DedupeIntoAnImmutableSnapshotIsRefused) {
+  int fd = MakeVolume("vol", 1 << 20);
+  ::close(fd);
+  ASSERT_TRUE(driver_->CreateSnapshot("p", "vol", "s1", 0).ok());
+  const std::string s1 = pool_dir_ + "/vol@s1";
+  // Same bytes, other blocks: a candidate for dedupe.
+  const std::string copy = pool_dir_ + "/copy";
+  std::filesystem::copy_file(s1, copy);
+  SetImmutable(s1, true);
+  int src = ::open(copy.c_str(), O_RDONLY | O_CLOEXEC);
+  int dst = ::open(s1.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(src, 0);
+  ASSERT_GE(dst, 0);
+  std::vector<uint8_t> buf(sizeof(file_dedupe_range) + sizeof(file_dedupe_range_info));
+  auto* range = reinterpret_cast<file_dedupe_range*>(buf.data());
+  range->src_offset = 0;
+  range->src_length = 65536;
+  range->dest_count = 1;
+  range->info[0].dest_fd = dst;
+  range->info[0].dest_offset = 0;
+  const int rc = ::ioctl(src, FIDEDUPERANGE, range);
+  const bool refused = (rc != 0 && errno == EPERM) || range->info[0].status == -EPERM;
+  EXPECT_TRUE(refused) << "rc " << rc << " status " << range->info[0].status;
+  ::close(src);
+  ::close(dst);
+}
+
 TEST_F(FileDriverXfsTest, FullyRewrittenVolumeStillHasAChangeList) {
   int fd = MakeVolume("one", 1);
   ASSERT_TRUE(driver_->CreateSnapshot("p", "one", "a", 0).ok());

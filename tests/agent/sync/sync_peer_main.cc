@@ -8,7 +8,8 @@
 //       [--peer-timeout-ms N] [--accept-timeout-ms N] [--full-verify] [--resume-interval-ms N]
 //       [--progress] [--window CHUNKS]
 //   drover-sync-peer send --endpoint EP --server-key KEY|FILE --key SECRETFILE --ticket T
-//       --source PATH [--cache-dir DIR] [--base PATH [--fiemap]] [--bwlimit BYTES/S]
+//       --source PATH [--cache-dir DIR] [--base PATH [--fiemap]] [--record-extents]
+//       [--bwlimit BYTES/S]
 //       [--rsync-min BYTES] [--corrupt-chunk N] [--peer-timeout-ms N] [--progress]
 //       [--go-fifo PATH]
 //
@@ -147,13 +148,14 @@ int Send(const std::map<std::string, std::string>& f) {
   o.rsync_min_bytes = static_cast<uint32_t>(Num(f, "rsync-min", 8192));
   o.test_corrupt_chunk = f.count("corrupt-chunk") ? std::stoll(f.at("corrupt-chunk")) : -1;
   o.peer_timeout = std::chrono::milliseconds(Num(f, "peer-timeout-ms", 30000));
+  // How the base's extents were found, for tools/bench-sync to check.
+  auto diff = std::make_shared<std::unique_ptr<storage::ReflinkDiff>>();
   if (f.count("base")) {
     sync::ChangeBase base;
     base.base_path = f.at("base");
     if (f.count("fiemap")) {
       // Asked region by region on the discovery thread, as the agent does
       // (agent/daemon/region_changes.h), while the handshake runs.
-      auto diff = std::make_shared<std::unique_ptr<storage::ReflinkDiff>>();
       base.find_changed_in = [diff, from = f.at("base"), to = o.source_path](
                                  uint64_t begin,
                                  uint64_t end) -> Result<std::vector<sync::ByteRange>> {
@@ -180,7 +182,22 @@ int Send(const std::map<std::string, std::string>& f) {
   }
   auto report = sync::RunSender(o);
   if (!report) return Fail(report.error());
-  std::cout << WithRss(sync::ReportToJson(*report)) << std::endl;
+  std::string json = WithRss(sync::ReportToJson(*report));
+  if (*diff) {
+    json.insert(json.size() - 1,
+                std::string(",\"base_extents\":\"") +
+                    ((*diff)->base_from_record() ? "record" : "fiemap") +
+                    "\",\"source_extents_recorded\":" + ((*diff)->recorded() ? "true" : "false"));
+  }
+  // --record-extents: what a round that diffed the source would have left
+  // (a first, full round does not diff): its map, if it is immutable.
+  if (f.count("record-extents")) {
+    auto recorded = storage::RecordExtentMap(o.source_path);
+    if (!recorded) return Fail(recorded.error());
+    json.insert(json.size() - 1,
+                std::string(",\"source_extents_recorded\":") + (*recorded ? "true" : "false"));
+  }
+  std::cout << json << std::endl;
   return 0;
 }
 
