@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "agent/storage/fiemap.h"
+#include "common/little_endian.h"
 
 namespace drover::storage {
 namespace {
@@ -20,21 +21,11 @@ constexpr char kMagic[8] = {'D', 'R', 'V', 'X', 'R', 'v', '1', '\n'};
 constexpr size_t kHeaderWords = 7;  // identity (6) and the extent count
 constexpr size_t kExtentWords = 4;  // logical, physical, length, flags
 
-void PutU64(std::vector<uint8_t>& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-uint64_t GetU64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-  return v;
-}
-
 std::vector<uint8_t> Header(const ImmutableIdentity& id, uint64_t count) {
   std::vector<uint8_t> out(kMagic, kMagic + sizeof kMagic);
   for (uint64_t v : {id.dev, id.ino, id.generation, id.size, static_cast<uint64_t>(id.ctime_ns),
                      static_cast<uint64_t>(id.mtime_ns), count}) {
-    PutU64(out, v);
+    PutU64LE(out, v);
   }
   return out;
 }
@@ -94,7 +85,7 @@ std::optional<std::vector<Extent>> LoadExtentRecord(const std::string& file_path
   ::close(fd);
   const size_t header_size = sizeof kMagic + 8 * kHeaderWords;
   if (bytes.size() < header_size + 16) return std::nullopt;
-  const uint64_t count = GetU64(bytes.data() + header_size - 8);
+  const uint64_t count = GetU64LE(bytes.data() + header_size - 8);
   if (count > (bytes.size() - header_size - 16) / (8 * kExtentWords) ||
       bytes.size() != header_size + count * 8 * kExtentWords + 16) {
     return std::nullopt;
@@ -103,17 +94,18 @@ std::optional<std::vector<Extent>> LoadExtentRecord(const std::string& file_path
   if (std::memcmp(bytes.data(), expected.data(), header_size) != 0) return std::nullopt;
   const size_t body = bytes.size() - 16;
   XXH128_hash_t sum = XXH3_128bits(bytes.data(), body);
-  if (GetU64(bytes.data() + body) != sum.low64 || GetU64(bytes.data() + body + 8) != sum.high64) {
+  if (GetU64LE(bytes.data() + body) != sum.low64 ||
+      GetU64LE(bytes.data() + body + 8) != sum.high64) {
     return std::nullopt;
   }
   std::vector<Extent> extents(count);
   const uint8_t* p = bytes.data() + header_size;
   uint64_t covered = 0;
   for (Extent& e : extents) {
-    e.logical = GetU64(p);
-    e.physical = GetU64(p + 8);
-    e.length = GetU64(p + 16);
-    const uint64_t flags = GetU64(p + 24);
+    e.logical = GetU64LE(p);
+    e.physical = GetU64LE(p + 8);
+    e.length = GetU64LE(p + 16);
+    const uint64_t flags = GetU64LE(p + 24);
     e.exact = flags & 1;
     e.shared = flags & 2;
     p += 8 * kExtentWords;
@@ -135,14 +127,14 @@ Result<bool> StoreExtentRecord(const std::string& file_path, const ImmutableIden
   std::vector<uint8_t> bytes = Header(id, extents.size());
   bytes.reserve(bytes.size() + extents.size() * 8 * kExtentWords + 16);
   for (const Extent& e : extents) {
-    PutU64(bytes, e.logical);
-    PutU64(bytes, e.physical);
-    PutU64(bytes, e.length);
-    PutU64(bytes, (e.exact ? 1u : 0u) | (e.shared ? 2u : 0u));
+    PutU64LE(bytes, e.logical);
+    PutU64LE(bytes, e.physical);
+    PutU64LE(bytes, e.length);
+    PutU64LE(bytes, (e.exact ? 1u : 0u) | (e.shared ? 2u : 0u));
   }
   XXH128_hash_t sum = XXH3_128bits(bytes.data(), bytes.size());
-  PutU64(bytes, sum.low64);
-  PutU64(bytes, sum.high64);
+  PutU64LE(bytes, sum.low64);
+  PutU64LE(bytes, sum.high64);
   const std::string path = ExtentRecordPath(file_path);
   const std::string dir = path.substr(0, path.rfind('/'));
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {

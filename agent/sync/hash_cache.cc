@@ -11,6 +11,7 @@
 #include <initializer_list>
 
 #include "agent/sync/io.h"
+#include "common/little_endian.h"
 
 namespace drover::sync {
 namespace {
@@ -18,16 +19,6 @@ namespace {
 // v3: the checksum covers the header too, because entries are overwritten
 // in place (see Store).
 constexpr char kMagic[8] = {'D', 'R', 'V', 'H', 'C', 'v', '3', '\n'};
-
-void PutU64(std::vector<uint8_t>& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-uint64_t GetU64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-  return v;
-}
 
 // Everything the entry must match, folded into one comparable header.
 std::vector<uint8_t> Header(const FileIdentity& id, const Layout& layout) {
@@ -37,7 +28,7 @@ std::vector<uint8_t> Header(const FileIdentity& id, const Layout& layout) {
         static_cast<uint64_t>(id.ctime_ns), HashString(id.tag),
         static_cast<uint64_t>(id.block_device), layout.size,
         static_cast<uint64_t>(layout.chunk_size), static_cast<uint64_t>(layout.block_size)}) {
-    PutU64(h, v);
+    PutU64LE(h, v);
   }
   return h;
 }
@@ -142,7 +133,7 @@ Result<VolumeDigests> HashCache::Load(const std::string& volume_path, const File
                     PreadFull(fd.get(), block_bytes, header.size() + n * 16).ok() &&
                     PreadFull(fd.get(), tail, size - 16).ok();
   Digest check = Checksum({header, chunk_bytes, block_bytes});
-  if (!read || check.lo != GetU64(tail) || check.hi != GetU64(tail + 8)) {
+  if (!read || check.lo != GetU64LE(tail) || check.hi != GetU64LE(tail + 8)) {
     return Err(NotFound("hash cache entry for " + volume_path + " is damaged"));
   }
   if constexpr (std::endian::native != std::endian::little) {
@@ -168,8 +159,8 @@ Status HashCache::Store(const std::string& volume_path, const FileIdentity& id,
   Parts parts = PartsOf(id, layout, digests);
   Digest check = Checksum({parts.header, parts.chunks, parts.blocks});
   std::vector<uint8_t> tail;
-  PutU64(tail, check.lo);
-  PutU64(tail, check.hi);
+  PutU64LE(tail, check.lo);
+  PutU64LE(tail, check.hi);
   return OverwriteFile(EntryPath(volume_path), {parts.header, parts.chunks, parts.blocks, tail});
 }
 
