@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 
 namespace drover::wire {
@@ -58,6 +59,7 @@ TEST(KeysTest, RefusesFilesThatHoldNoKey) {
   fputs("not a key\n", f);
   fclose(f);
   auto r = LoadKeyPair(path);
+  std::remove(path.c_str());
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("not a 40-character Z85"), std::string::npos);
   EXPECT_FALSE(LoadPublicKey("/nonexistent.pub"));
