@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -141,7 +142,10 @@ Result<bool> StoreExtentRecord(const std::string& file_path, const ImmutableIden
     return Err(ErrnoStatus("mkdir " + dir, errno));
   }
   // Written aside and renamed: a reader never sees half a record.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  // Unique per writer: two sends of one snapshot may record it at once.
+  static std::atomic<uint64_t> serial{0};
+  const std::string tmp =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial++);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Err(ErrnoStatus("create " + tmp, errno));
   size_t put = 0;
