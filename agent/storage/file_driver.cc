@@ -25,7 +25,9 @@ Status SetImmutable(const std::string& path, bool on) {
   int flags = 0;
   Status s;
   if (::ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0) {
-    s = ErrnoStatus("read the flags of " + path, errno);
+    // A file system without inode flags has nothing to unfreeze.
+    const bool no_flags = errno == ENOTTY || errno == EOPNOTSUPP || errno == EINVAL;
+    if (on || !no_flags) s = ErrnoStatus("read the flags of " + path, errno);
   } else if (((flags & FS_IMMUTABLE_FL) != 0) != on) {
     flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
     if (::ioctl(fd, FS_IOC_SETFLAGS, &flags) != 0) {
