@@ -148,11 +148,19 @@ void ReflinkDiff::Accumulate(uint64_t begin, uint64_t end, const std::vector<Ext
     new_id_.reset();
     return;
   }
-  // Regions overlap at extents that cross their edges: keep each once.
-  for (const Extent& e : extents) {
-    if (e.logical < new_covered_) continue;
+  // Regions overlap at extents that cross their edges: keep each byte once,
+  // whether or not FIEMAP clipped such an extent to the range asked.
+  for (Extent e : extents) {
+    const uint64_t e_end = e.logical + e.length;
+    if (e_end <= new_covered_) continue;
+    if (e.logical < new_covered_) {
+      const uint64_t skip = new_covered_ - e.logical;
+      e.logical += skip;
+      e.physical += skip;
+      e.length -= skip;
+    }
     new_map_.push_back(e);
-    new_covered_ = e.logical + e.length;
+    new_covered_ = e_end;
   }
   new_asked_to_ = std::max(new_asked_to_, end);
   if (new_asked_to_ < size_) return;

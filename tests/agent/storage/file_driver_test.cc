@@ -250,6 +250,29 @@ TEST_F(FileDriverXfsTest, ARecordedBaseMapGivesTheSameChangesAsFiemap) {
   ::close(s2_fd);
   ASSERT_TRUE(s2_id && *s2_id);
   EXPECT_TRUE(LoadExtentRecord(s2, **s2_id).has_value());
+
+  // The map recorded region by region (an extent across a region's edge
+  // included) serves the next round as its base, with FIEMAP's answer.
+  fd = ::open((pool_dir_ + "/vol").c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  Write(fd, (4 << 20) - 8192, 4096, 5);
+  Write(fd, (2 << 20) + 4096 * 7, 4096 * 2, 6);
+  ::fsync(fd);
+  ::close(fd);
+  ASSERT_TRUE(driver_->CreateSnapshot("p", "vol", "s3", 0).ok());
+  const std::string s3 = pool_dir_ + "/vol@s3";
+  auto next = ReflinkDiff::Open(s2, s3);
+  ASSERT_TRUE(next);
+  ASSERT_TRUE((*next)->base_from_record());
+  const std::vector<ByteRange> from_record = ChangesByRegion(**next);
+  EXPECT_TRUE((*next)->base_from_record());
+  RemoveExtentRecord(s2);
+  auto by_fiemap = ReflinkDiff::Open(s2, s3);
+  ASSERT_TRUE(by_fiemap);
+  EXPECT_FALSE((*by_fiemap)->base_from_record());
+  EXPECT_EQ(from_record, ChangesByRegion(**by_fiemap));
+  EXPECT_THAT(from_record, ElementsAre(ByteRange{(2 << 20) + 4096 * 7, 8192},
+                                       ByteRange{(4 << 20) - 8192, 4096}));
 }
 
 // A base changed after its record (the flag cleared, a block written, the
