@@ -7,12 +7,13 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <span>
 
 #include "agent/storage/fiemap.h"
+#include "common/file_io.h"
 #include "common/little_endian.h"
 
 namespace drover::storage {
@@ -68,22 +69,10 @@ std::string ExtentRecordPath(const std::string& file_path) {
 
 std::optional<std::vector<Extent>> LoadExtentRecord(const std::string& file_path,
                                                     const ImmutableIdentity& id) {
-  const std::string path = ExtentRecordPath(file_path);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::vector<uint8_t> bytes;
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1LL << 30)) {
-    bytes.resize(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < bytes.size()) {
-      ssize_t n = ::pread(fd, bytes.data() + got, bytes.size() - got, static_cast<off_t>(got));
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    bytes.resize(got);
-  }
-  ::close(fd);
+  auto file = ReadWholeFile(ExtentRecordPath(file_path));
+  if (!file) return std::nullopt;
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(file->data()),
+                                       file->size());
   const size_t header_size = sizeof kMagic + 8 * kHeaderWords;
   if (bytes.size() < header_size + 16) return std::nullopt;
   const uint64_t count = GetU64LE(bytes.data() + header_size - 8);
@@ -137,35 +126,9 @@ Result<bool> StoreExtentRecord(const std::string& file_path, const ImmutableIden
   PutU64LE(bytes, sum.low64);
   PutU64LE(bytes, sum.high64);
   const std::string path = ExtentRecordPath(file_path);
-  const std::string dir = path.substr(0, path.rfind('/'));
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Err(ErrnoStatus("mkdir " + dir, errno));
-  }
-  // Written aside and renamed: a reader never sees half a record.
-  // Unique per writer: two sends of one snapshot may record it at once.
-  static std::atomic<uint64_t> serial{0};
-  const std::string tmp =
-      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Err(ErrnoStatus("create " + tmp, errno));
-  size_t put = 0;
-  while (put < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + put, bytes.size() - put);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      Status s = ErrnoStatus("write " + tmp, errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Err(s);
-    }
-    put += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status s = ErrnoStatus("rename " + tmp, errno);
-    ::unlink(tmp.c_str());
-    return Err(s);
-  }
+  RETURN_IF_ERROR(MakeDirs(path.substr(0, path.rfind('/'))));
+  // Not fsynced: a record lost to a crash costs one FIEMAP.
+  RETURN_IF_ERROR(WriteFileAtomic(path, bytes, /*durable=*/false));
   return true;
 }
 
@@ -174,17 +137,12 @@ void RemoveExtentRecord(const std::string& file_path) {
 }
 
 Result<bool> RecordExtentMap(const std::string& file_path, std::chrono::nanoseconds min_age) {
-  int fd = ::open(file_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Err(ErrnoStatus("open " + file_path, errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  ASSIGN_OR_RETURN(std::optional<ImmutableIdentity> before, IdentifyImmutable(fd));
+  ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(file_path, O_RDONLY));
+  ASSIGN_OR_RETURN(std::optional<ImmutableIdentity> before, IdentifyImmutable(fd.get()));
   if (!before) return false;
-  ASSIGN_OR_RETURN(std::vector<Extent> extents, ReadExtents(fd, 0, UINT64_MAX, /*sync=*/false));
+  ASSIGN_OR_RETURN(std::vector<Extent> extents, ReadExtents(fd.get(), 0, UINT64_MAX));
   // The map is only the file's if nothing changed while it was read.
-  ASSIGN_OR_RETURN(std::optional<ImmutableIdentity> after, IdentifyImmutable(fd));
+  ASSIGN_OR_RETURN(std::optional<ImmutableIdentity> after, IdentifyImmutable(fd.get()));
   if (!after || !(*after == *before)) return false;
   return StoreExtentRecord(file_path, *before, extents, min_age);
 }

@@ -14,28 +14,27 @@
 #include "agent/storage/extent_record.h"
 #include "agent/storage/fiemap.h"
 #include "agent/storage/reflink.h"
+#include "common/file_io.h"
 
 namespace drover::storage {
 namespace {
 
 // Sets or clears FS_IMMUTABLE_FL (CAP_LINUX_IMMUTABLE; the agent runs as root).
 Status SetImmutable(const std::string& path, bool on) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return ErrnoStatus("open " + path, errno);
+  ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDONLY | O_NOFOLLOW));
   int flags = 0;
   Status s;
-  if (::ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0) {
+  if (::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags) != 0) {
     // A file system without inode flags has nothing to unfreeze.
     const bool no_flags = errno == ENOTTY || errno == EOPNOTSUPP || errno == EINVAL;
     if (on || !no_flags) s = ErrnoStatus("read the flags of " + path, errno);
   } else if (((flags & FS_IMMUTABLE_FL) != 0) != on) {
     flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
-    if (::ioctl(fd, FS_IOC_SETFLAGS, &flags) != 0) {
+    if (::ioctl(fd.get(), FS_IOC_SETFLAGS, &flags) != 0) {
       s = ErrnoStatus(std::string(on ? "make " : "unfreeze ") + path + (on ? " immutable" : ""),
                       errno);
     }
   }
-  ::close(fd);
   return s;
 }
 

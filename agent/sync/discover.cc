@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "agent/sync/hash_scan.h"
-#include "agent/sync/io.h"
+#include "common/file_io.h"
 
 namespace drover::sync {
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <initializer_list>
 
-#include "agent/sync/io.h"
+#include "common/file_io.h"
 #include "common/little_endian.h"
 
 namespace drover::sync {

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <thread>
 
-#include "agent/sync/io.h"
+#include "common/file_io.h"
 
 namespace drover::sync {
 namespace {

@@ -14,11 +14,11 @@
 #include "agent/sync/encode.h"
 #include "agent/sync/flusher.h"
 #include "agent/sync/hash_scan.h"
-#include "agent/sync/io.h"
 #include "agent/sync/message.h"
 #include "agent/sync/rate_limiter.h"
 #include "agent/sync/resume_state.h"
 #include "agent/sync/ticket.h"
+#include "common/file_io.h"
 
 namespace drover::sync {
 namespace {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/sync/hash.h"
-#include "agent/sync/io.h"
+#include "common/file_io.h"
 
 namespace drover::sync {
 

@@ -10,9 +10,9 @@
 #include "agent/sync/background.h"
 #include "agent/sync/data_channel.h"
 #include "agent/sync/encode.h"
-#include "agent/sync/io.h"
 #include "agent/sync/message.h"
 #include "agent/sync/rate_limiter.h"
+#include "common/file_io.h"
 
 namespace drover::sync {
 namespace {

@@ -1,5 +1,6 @@
-// Small POSIX file helpers for the sync engine: an owning descriptor and
-// full-length positional reads and writes.
+// Small POSIX file helpers for the agent (the sync engine, the storage
+// drivers): an owning descriptor, full-length positional reads and writes,
+// and whole small files.
 //
 // Every function retries on EINTR and short transfers; a read past the end of
 // the file is an IoError (volumes do not shrink under a sync). Thread-safe
@@ -13,7 +14,7 @@
 
 #include "common/status.h"
 
-namespace drover::sync {
+namespace drover {
 
 // Owns a file descriptor; closes it on destruction. Movable, not copyable.
 class UniqueFd {
@@ -44,8 +45,11 @@ Status PwriteFull(int fd, std::span<const uint8_t> buf, uint64_t offset);
 // Size of a regular file or block device (BLKGETSIZE64).
 Result<uint64_t> DescriptorSize(int fd);
 
-// Writes `content` to `path` atomically (temporary file, fsync, rename).
-Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content);
+// Writes `content` to `path` atomically: a temporary file of this writer's
+// own (concurrent writers of one path never share one), fsynced unless
+// `durable` is false (for data that is cheap to lose), then renamed over.
+Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content,
+                       bool durable = true);
 
 // Writes `parts` one after another over `path` in place (created if
 // missing, cut to their length), without fsync: a reader meanwhile, or a
@@ -60,4 +64,4 @@ Status MakeDirs(const std::string& dir);
 // Reads a whole (small) file. NotFound when it does not exist.
 Result<std::string> ReadWholeFile(const std::string& path);
 
-}  // namespace drover::sync
+}  // namespace drover

@@ -1,4 +1,4 @@
-#include "agent/sync/io.h"
+#include "common/file_io.h"
 
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -6,9 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
-namespace drover::sync {
+namespace drover {
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
   if (this != &o) {
@@ -69,16 +70,19 @@ Result<uint64_t> DescriptorSize(int fd) {
   return static_cast<uint64_t>(st.st_size);
 }
 
-Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content) {
-  std::string tmp = path + ".tmp";
+Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> content, bool durable) {
+  static std::atomic<uint64_t> serial{0};
+  const std::string tmp =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial++);
   auto opened = OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (!opened) return opened.error();
   UniqueFd fd = std::move(*opened);
-  RETURN_STATUS_IF_ERROR(PwriteFull(fd.get(), content, 0));
-  if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync " + tmp, errno);
+  Status s = PwriteFull(fd.get(), content, 0);
+  if (s.ok() && durable && ::fsync(fd.get()) != 0) s = ErrnoStatus("fsync " + tmp, errno);
   fd.Reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + tmp, errno);
-  return Status::Ok();
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename " + tmp, errno);
+  if (!s.ok()) ::unlink(tmp.c_str());
+  return s;
 }
 
 Status OverwriteFile(const std::string& path,
@@ -130,4 +134,4 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return out;
 }
 
-}  // namespace drover::sync
+}  // namespace drover
