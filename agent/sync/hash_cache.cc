@@ -94,6 +94,34 @@ std::string HashCache::EntryPath(const std::string& volume_path) const {
   return dir_ + "/" + name;
 }
 
+Result<Layout> HashCache::StoredLayout(const std::string& volume_path) const {
+  if (!enabled()) return Err(NotFound("hash cache disabled"));
+  const std::string path = EntryPath(volume_path);
+  int raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (raw_fd < 0 && errno == ENOENT) return Err(NotFound(path + " does not exist"));
+  if (raw_fd < 0) return Err(ErrnoStatus("open " + path, errno));
+  UniqueFd fd(raw_fd);
+  // The layout is the header's last three fields (see Header); Load checks
+  // the rest, and the checksum, against the identity it is given.
+  uint8_t header[sizeof kMagic + 10 * 8];
+  if (!PreadFull(fd.get(), header, 0).ok() || std::memcmp(header, kMagic, sizeof kMagic) != 0) {
+    return Err(NotFound("hash cache entry for " + volume_path + " is not a v3 entry"));
+  }
+  Layout layout;
+  layout.size = GetU64LE(header + sizeof kMagic + 7 * 8);
+  const uint64_t chunk = GetU64LE(header + sizeof kMagic + 8 * 8),
+                 block = GetU64LE(header + sizeof kMagic + 9 * 8);
+  if (chunk > UINT32_MAX || block > UINT32_MAX) {
+    return Err(NotFound("hash cache entry for " + volume_path + " has an invalid layout"));
+  }
+  layout.chunk_size = static_cast<uint32_t>(chunk);
+  layout.block_size = static_cast<uint32_t>(block);
+  if (!layout.Valid()) {
+    return Err(NotFound("hash cache entry for " + volume_path + " has an invalid layout"));
+  }
+  return layout;
+}
+
 Result<VolumeDigests> HashCache::Load(const std::string& volume_path, const FileIdentity& id,
                                       const Layout& layout) const {
   if (!enabled()) return Err(NotFound("hash cache disabled"));

@@ -45,6 +45,9 @@ class HashCache {
   // The digests of `volume_path` if its entry matches `id` and `layout`.
   Result<VolumeDigests> Load(const std::string& volume_path, const FileIdentity& id,
                              const Layout& layout) const;
+  // The layout `volume_path`'s entry was stored with, if it has one: what
+  // a caller that does not know the layout yet passes to Load.
+  Result<Layout> StoredLayout(const std::string& volume_path) const;
   // Entries are written without fsync: a lost or torn entry fails its
   // checksum or identity on Load, which only costs a re-hash. Store before
   // the volume's own writes are durable would let a crash keep an entry

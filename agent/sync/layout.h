@@ -32,6 +32,7 @@ struct Layout {
   uint32_t BlockLength(uint64_t block) const {
     return static_cast<uint32_t>(std::min<uint64_t>(block_size, size - block * block_size));
   }
+  bool operator==(const Layout&) const = default;
   // Valid when chunk size is a non-zero multiple of a non-zero block size.
   bool Valid() const {
     return chunk_size > 0 && block_size > 0 && chunk_size % block_size == 0 &&

@@ -29,6 +29,12 @@ constexpr int kMaxAttempts = 4;
 // Background fdatasync every this many written bytes (see flusher.h).
 constexpr uint64_t kFlushEveryBytes = 2u << 20;
 
+struct Preloaded {
+  FileIdentity identity;
+  Layout layout;
+  VolumeDigests digests;
+};
+
 struct InFlight {
   std::unique_ptr<ChunkPatch> patch;  // set once Data arrived
   std::vector<Span> runs;
@@ -54,6 +60,10 @@ class Receiver::Session {
     auto server = DataServer::Bind(o_.bind_endpoint, o_.own_keys, o_.source_public_key);
     if (!server) return server.error();
     server_ = std::move(*server);
+    // The target's cached digests (4 MiB a GiB, read and checked) load while
+    // the source connects and completes its CURVE handshake, instead of
+    // after its Hello, where every request waited for them.
+    if (cache_.enabled()) preload_.Start([this] { return PreloadDigests(); }, nullptr);
     return Status::Ok();
   }
 
@@ -175,12 +185,37 @@ class Receiver::Session {
     src_.assign(layout_.chunk_count(), Digest{});
     Report(Phase::kDiscover);
     discovery_.Start(
-        [this] {
+        [this]() -> Result<Discovery> {
+          if (auto d = TakePreloaded()) return std::move(*d);
           return DiscoverDestination(fd_.get(), o_.target_path, o_.cache_tag, layout_, cache_,
                                      resume_chunk_, o_.hash_threads, &stop_);
         },
         &wake_);
     return Send(Welcome{resume_chunk_, kInitialHashCredit});
+  }
+
+  // The cached digests as they were at Bind, whatever layout they had.
+  Result<Preloaded> PreloadDigests() const {
+    ASSIGN_OR_RETURN(FileIdentity id, IdentifyFile(fd_.get(), o_.cache_tag));
+    ASSIGN_OR_RETURN(Layout layout, cache_.StoredLayout(o_.target_path));
+    ASSIGN_OR_RETURN(VolumeDigests digests, cache_.Load(o_.target_path, id, layout));
+    if (o_.test_after_preload) o_.test_after_preload();
+    return Preloaded{std::move(id), layout, std::move(digests)};
+  }
+
+  // The preloaded digests, if they are for the layout the source proposed
+  // and the target is still what they describe (SizeTarget may have resized
+  // it since, and anything else may have written it).
+  std::optional<Discovery> TakePreloaded() {
+    if (!preload_.pending()) return std::nullopt;
+    Result<Preloaded> pre = preload_.Take();
+    if (!pre || !(pre->layout == layout_)) return std::nullopt;
+    auto now = IdentifyFile(fd_.get(), o_.cache_tag);
+    if (!now || !(*now == pre->identity)) return std::nullopt;
+    Discovery d;
+    d.digests = std::move(pre->digests);
+    d.method = DiscoveryMethod::kCache;
+    return d;
   }
 
   Status SizeTarget() {
@@ -549,6 +584,7 @@ class Receiver::Session {
   std::atomic<bool> stop_{false};
   Wakeup wake_;                              // outlives the discovery thread
   Background<Result<Discovery>> discovery_;  // joined before the members above go
+  Background<Result<Preloaded>> preload_;    // taken by the discovery thread, or joined here
   Phase phase_ = Phase::kConnect;
   SyncReport report_;
   Clock::time_point start_, last_send_, last_save_, last_progress_;

@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -57,6 +58,10 @@ struct ReceiverOptions {
   bool full_verify = false;                         // re-read the whole target before success
   ProgressCallback progress;
   const std::atomic<bool>* cancel = nullptr;
+  // Test hook: runs on the thread that loads the target's cached digests at
+  // Bind, once they are loaded (a write to the target there must not go
+  // unnoticed).
+  std::function<void()> test_after_preload;
 };
 
 class Receiver {

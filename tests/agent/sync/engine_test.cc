@@ -1,7 +1,9 @@
 // The sync engine end to end, in one process: a Receiver on a thread and a
 // sender, over CURVE ZeroMQ on loopback, between files in /tmp.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <filesystem>
@@ -225,6 +227,67 @@ TEST(SyncEngineTest, SecondRoundReadsNothingAndSendsAlmostNothing) {
   EXPECT_EQ(second.sender->bytes_changed, 0u);
   EXPECT_EQ(second.receiver->chunks_changed, 0u);
   EXPECT_LT(second.sender->bytes_sent, 1024u);  // digests of 33 chunks and the framing
+}
+
+// The destination loads its cached digests at Bind, before the source's
+// Hello. A write to the target after that load must not let the stale
+// digests through: here they would call the changed chunk equal to the
+// source's, skip it, and leave wrong bytes behind.
+TEST(SyncEngineTest, DigestsLoadedAtBindAreDroppedWhenTheTargetChangesAfterwards) {
+  ScratchDir dir;
+  std::mt19937_64 rng(2);
+  std::vector<uint8_t> src(2 * 1024 * 1024 + 123);
+  testing::FillRandom(src, 0, src.size(), rng);
+  WriteAll(dir / "src", src);
+  WriteAll(dir / "dst", {});
+  auto first = SyncFiles(dir / "src", dir / "dst", dir / "state");
+  ASSERT_TRUE(first.sender && first.receiver);
+  bool wrote = false;
+  auto write_after_preload = [&](ReceiverOptions& r) {
+    r.test_after_preload = [&] {
+      std::vector<uint8_t> junk(4096, 0xa5);
+      auto bytes = ReadAll(dir / "dst");
+      std::copy(junk.begin(), junk.end(), bytes.begin() + 300 * 1024);
+      WriteAll(dir / "dst", bytes);
+      // Rewriting in the same coarse clock tick as the cached identity's
+      // would keep mtime; a fixed old one makes the change certain.
+      struct timespec times[2] = {{0, UTIME_OMIT}, {946684800, 0}};
+      ASSERT_EQ(::utimensat(AT_FDCWD, (dir / "dst").c_str(), times, 0), 0);
+      wrote = true;
+    };
+  };
+  auto second = SyncFiles(dir / "src", dir / "dst", dir / "state", {}, write_after_preload);
+  ASSERT_TRUE(wrote);
+  ASSERT_TRUE(second.sender) << second.sender.error().ToString();
+  ASSERT_TRUE(second.receiver) << second.receiver.error().ToString();
+  EXPECT_EQ(second.receiver->discovery, "hash");
+  EXPECT_EQ(second.receiver->chunks_changed, 1u);
+  EXPECT_EQ(ReadAll(dir / "dst"), src);
+}
+
+// Digests loaded at Bind have the layout of the last round; a source that
+// proposes another gets digests hashed for its own.
+TEST(SyncEngineTest, DigestsLoadedAtBindForAnotherLayoutAreNotUsed) {
+  ScratchDir dir;
+  std::mt19937_64 rng(3);
+  std::vector<uint8_t> src(2 * 1024 * 1024 + 123);
+  testing::FillRandom(src, 0, src.size(), rng);
+  WriteAll(dir / "src", src);
+  WriteAll(dir / "dst", {});
+  auto first = SyncFiles(dir / "src", dir / "dst", dir / "state");
+  ASSERT_TRUE(first.sender && first.receiver);
+  auto again = SyncFiles(dir / "src", dir / "dst", dir / "state");
+  ASSERT_TRUE(again.sender && again.receiver);
+  EXPECT_EQ(again.receiver->discovery, "cache");
+  testing::FillRandom(src, 70000, 5000, rng);
+  WriteAll(dir / "src", src);
+  auto wider = SyncFiles(dir / "src", dir / "dst", dir / "state",
+                         [](SenderOptions& s) { s.chunk_size = 256 * 1024; });
+  ASSERT_TRUE(wider.sender) << wider.sender.error().ToString();
+  ASSERT_TRUE(wider.receiver) << wider.receiver.error().ToString();
+  EXPECT_EQ(wider.receiver->discovery, "hash");
+  EXPECT_EQ(wider.receiver->chunks_changed, 1u);
+  EXPECT_EQ(ReadAll(dir / "dst"), src);
 }
 
 // Without a cache or a change list both sides hash everything once; after

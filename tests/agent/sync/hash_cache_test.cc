@@ -58,6 +58,26 @@ TEST(HashCacheTest, LoadsWhatWasStoredForTheSameIdentityOnly) {
   EXPECT_FALSE(cache.Load("/dev/vg0/other", Identity(1), layout));
 }
 
+TEST(HashCacheTest, TellsTheLayoutAnEntryWasStoredWith) {
+  ScratchDir dir;
+  HashCache cache(dir / "cache");
+  EXPECT_EQ(cache.StoredLayout(kVolume).error().code(), Code::kNotFound);
+  const Layout layout{Identity(1).size, 256 * 1024, 8192};
+  ASSERT_TRUE(cache.Store(kVolume, Identity(1), layout, RandomDigests(layout, 1)).ok());
+  auto stored = cache.StoredLayout(kVolume);
+  ASSERT_TRUE(stored) << stored.error().ToString();
+  EXPECT_TRUE(*stored == layout);
+  // A header with an impossible layout is no entry (a chunk of zero bytes
+  // would divide by zero in every later use).
+  auto bytes = ReadAll(cache.EntryPath(kVolume));
+  std::fill(bytes.begin() + 8 + 8 * 8, bytes.begin() + 8 + 9 * 8, 0);
+  WriteAll(cache.EntryPath(kVolume), bytes);
+  auto damaged = cache.StoredLayout(kVolume);
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().code(), Code::kNotFound);
+  EXPECT_FALSE(HashCache("").StoredLayout(kVolume));
+}
+
 TEST(HashCacheTest, ASmallerEntryReplacesALargerOneWhole) {
   ScratchDir dir;
   HashCache cache(dir / "cache");
