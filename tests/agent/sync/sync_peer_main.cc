@@ -64,10 +64,14 @@ uint64_t Num(const std::map<std::string, std::string>& f, const std::string& k, 
 // at which the sync returned, for tools/bench-sync: an agent's sync ends when
 // its call returns, not when a process exits, just as it starts at the
 // request and not at exec.
+int64_t UnixNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string WithRss(const std::string& report_json) {
-  auto returned_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+  auto returned_ns = UnixNs();
   struct rusage ru;
   ::getrusage(RUSAGE_SELF, &ru);
   double cpu =
@@ -171,6 +175,7 @@ int Send(const std::map<std::string, std::string>& f) {
     o.base = std::move(base);
   }
   if (f.count("progress")) o.progress = Printer();
+  int64_t started_ns = 0;
   if (f.count("go-fifo")) {
     // Started ahead, as an agent is: "ready" once the keys are loaded, and
     // the sync begins when a line arrives on the FIFO (tools/bench-sync
@@ -179,10 +184,14 @@ int Send(const std::map<std::string, std::string>& f) {
     std::ifstream go(f.at("go-fifo"));
     std::string line;
     if (!std::getline(go, line)) return Usage("nothing arrived on --go-fifo");
+    started_ns = UnixNs();  // the request has arrived
   }
   auto report = sync::RunSender(o);
   if (!report) return Fail(report.error());
   std::string json = WithRss(sync::ReportToJson(*report));
+  if (started_ns != 0) {
+    json.insert(json.size() - 1, ",\"started_unix_ns\":" + std::to_string(started_ns));
+  }
   if (*diff) {
     json.insert(json.size() - 1,
                 std::string(",\"base_extents\":\"") +
