@@ -10,6 +10,7 @@
 #include "agent/daemon/transfer_service.h"
 #include "agent/hypervisor/registry.h"
 #include "agent/storage/registry.h"
+#include "agent/sync/malloc_tuning.h"
 #include "common/log.h"
 #include "common/metrics/metrics_server.h"
 #include "common/metrics/registry.h"
@@ -20,6 +21,7 @@ void OnSignal(int) { g_stop = true; }
 }  // namespace
 
 int main(int argc, char** argv) {
+  drover::sync::TuneMallocForFrames();
   using drover::agent::AgentConfig;
   AgentConfig config;
   std::string config_file;

@@ -27,6 +27,7 @@
 #include <string>
 
 #include "agent/storage/fiemap.h"
+#include "agent/sync/malloc_tuning.h"
 #include "agent/sync/receiver.h"
 #include "agent/sync/sender.h"
 #include "agent/sync/ticket.h"
@@ -213,6 +214,7 @@ int Send(const std::map<std::string, std::string>& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  drover::sync::TuneMallocForFrames();  // as the agent does
   if (argc < 2) return Usage("usage: drover-sync-peer keygen|ticket|receive|send ...");
   std::string cmd = argv[1];
   if (cmd == "keygen") {

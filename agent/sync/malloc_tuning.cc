@@ -1,0 +1,13 @@
+#include "agent/sync/malloc_tuning.h"
+
+#include <malloc.h>
+
+namespace drover::sync {
+
+void TuneMallocForFrames() {
+  // Either may be refused (another allocator); the defaults then stand.
+  (void)::mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  (void)::mallopt(M_TRIM_THRESHOLD, 16 << 20);
+}
+
+}  // namespace drover::sync
