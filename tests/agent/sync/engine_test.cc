@@ -236,6 +236,29 @@ TEST(SyncEngineTest, SecondRoundReadsNothingAndSendsAlmostNothing) {
   EXPECT_LT(second.sender->bytes_sent, 1024u);  // digests of 33 chunks and the framing
 }
 
+// `dir`/src with random content, synced once to `dir`/dst (state in
+// `dir`/state, so the destination has its digest cache); returns src.
+std::vector<uint8_t> RandomSourceSyncedOnce(const ScratchDir& dir, std::mt19937_64& rng) {
+  std::vector<uint8_t> src(2 * 1024 * 1024 + 123);
+  testing::FillRandom(src, 0, src.size(), rng);
+  WriteAll(dir / "src", src);
+  WriteAll(dir / "dst", {});
+  auto first = SyncFiles(dir / "src", dir / "dst", dir / "state");
+  EXPECT_TRUE(first.sender && first.receiver) << "the first round failed";
+  return src;
+}
+
+// The destination did not trust its loaded digests (it hashed), wrote the
+// one chunk that differed, and ended equal to `src`.
+void ExpectHashedAndOneChunkWritten(const testing::PairResult& r, const ScratchDir& dir,
+                                    const std::vector<uint8_t>& src) {
+  ASSERT_TRUE(r.sender) << r.sender.error().ToString();
+  ASSERT_TRUE(r.receiver) << r.receiver.error().ToString();
+  EXPECT_EQ(r.receiver->discovery, "hash");
+  EXPECT_EQ(r.receiver->chunks_changed, 1u);
+  EXPECT_EQ(ReadAll(dir / "dst"), src);
+}
+
 // The destination loads its cached digests at Bind, before the source's
 // Hello. A write to the target after that load must not let the stale
 // digests through: here they would call the changed chunk equal to the
@@ -243,12 +266,7 @@ TEST(SyncEngineTest, SecondRoundReadsNothingAndSendsAlmostNothing) {
 TEST(SyncEngineTest, DigestsLoadedAtBindAreDroppedWhenTheTargetChangesAfterwards) {
   ScratchDir dir;
   std::mt19937_64 rng(2);
-  std::vector<uint8_t> src(2 * 1024 * 1024 + 123);
-  testing::FillRandom(src, 0, src.size(), rng);
-  WriteAll(dir / "src", src);
-  WriteAll(dir / "dst", {});
-  auto first = SyncFiles(dir / "src", dir / "dst", dir / "state");
-  ASSERT_TRUE(first.sender && first.receiver);
+  const std::vector<uint8_t> src = RandomSourceSyncedOnce(dir, rng);
   bool wrote = false;
   auto write_after_preload = [&](ReceiverOptions& r) {
     r.test_after_preload = [&] {
@@ -265,11 +283,7 @@ TEST(SyncEngineTest, DigestsLoadedAtBindAreDroppedWhenTheTargetChangesAfterwards
   };
   auto second = SyncFiles(dir / "src", dir / "dst", dir / "state", {}, write_after_preload);
   ASSERT_TRUE(wrote);
-  ASSERT_TRUE(second.sender) << second.sender.error().ToString();
-  ASSERT_TRUE(second.receiver) << second.receiver.error().ToString();
-  EXPECT_EQ(second.receiver->discovery, "hash");
-  EXPECT_EQ(second.receiver->chunks_changed, 1u);
-  EXPECT_EQ(ReadAll(dir / "dst"), src);
+  ExpectHashedAndOneChunkWritten(second, dir, src);
 }
 
 // Digests loaded at Bind have the layout of the last round; a source that
@@ -277,12 +291,7 @@ TEST(SyncEngineTest, DigestsLoadedAtBindAreDroppedWhenTheTargetChangesAfterwards
 TEST(SyncEngineTest, DigestsLoadedAtBindForAnotherLayoutAreNotUsed) {
   ScratchDir dir;
   std::mt19937_64 rng(3);
-  std::vector<uint8_t> src(2 * 1024 * 1024 + 123);
-  testing::FillRandom(src, 0, src.size(), rng);
-  WriteAll(dir / "src", src);
-  WriteAll(dir / "dst", {});
-  auto first = SyncFiles(dir / "src", dir / "dst", dir / "state");
-  ASSERT_TRUE(first.sender && first.receiver);
+  std::vector<uint8_t> src = RandomSourceSyncedOnce(dir, rng);
   auto again = SyncFiles(dir / "src", dir / "dst", dir / "state");
   ASSERT_TRUE(again.sender && again.receiver);
   EXPECT_EQ(again.receiver->discovery, "cache");
@@ -290,11 +299,7 @@ TEST(SyncEngineTest, DigestsLoadedAtBindForAnotherLayoutAreNotUsed) {
   WriteAll(dir / "src", src);
   auto wider = SyncFiles(dir / "src", dir / "dst", dir / "state",
                          [](SenderOptions& s) { s.chunk_size = 256 * 1024; });
-  ASSERT_TRUE(wider.sender) << wider.sender.error().ToString();
-  ASSERT_TRUE(wider.receiver) << wider.receiver.error().ToString();
-  EXPECT_EQ(wider.receiver->discovery, "hash");
-  EXPECT_EQ(wider.receiver->chunks_changed, 1u);
-  EXPECT_EQ(ReadAll(dir / "dst"), src);
+  ExpectHashedAndOneChunkWritten(wider, dir, src);
 }
 
 // Without a cache or a change list both sides hash everything once; after
