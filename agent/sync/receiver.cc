@@ -546,24 +546,18 @@ class Receiver::Session {
                       src_root_.Hex());
     }
     report_.content_hash = root.Hex();
-    resume_.Clear(o_.target_path);
-    // The identity is taken before Final: once the source has it, a next
-    // round may write the target, and digests stored under an identity
-    // read after that write would vouch for bytes they do not describe.
-    auto id = IdentifyFile(fd_.get(), o_.cache_tag);
-    // The source learns of success first: storing our digests (4 MiB a GiB
-    // written) then overlaps Final's way to it. A cache that is not stored
-    // only costs the next round a hash.
-    RETURN_STATUS_IF_ERROR(Send(Final{true, "", root}));
-    finished_ = true;
     // The cache must describe every block; after a resumed session that
     // did not hash the chunks below its resume point it cannot.
+    auto id = IdentifyFile(fd_.get(), o_.cache_tag);
     dst_->chunks = std::move(mine);
     if (id && blocks_known_from_ == 0) {
       (void)cache_.Store(o_.target_path, *id, layout_, *dst_);
     } else {
       cache_.Remove(o_.target_path);
     }
+    resume_.Clear(o_.target_path);
+    RETURN_STATUS_IF_ERROR(Send(Final{true, "", root}));
+    finished_ = true;
     return Status::Ok();
   }
 
