@@ -209,9 +209,9 @@ class Receiver::Session {
   std::optional<Discovery> TakePreloaded() {
     if (!preload_.pending()) return std::nullopt;
     Result<Preloaded> pre = preload_.Take();
-    if (!pre || !(pre->layout == layout_)) return std::nullopt;
+    if (!pre || pre->layout != layout_) return std::nullopt;
     auto now = IdentifyFile(fd_.get(), o_.cache_tag);
-    if (!now || !(*now == pre->identity)) return std::nullopt;
+    if (!now || *now != pre->identity) return std::nullopt;
     Discovery d;
     d.digests = std::move(pre->digests);
     d.method = DiscoveryMethod::kCache;

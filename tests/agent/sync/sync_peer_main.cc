@@ -61,16 +61,17 @@ uint64_t Num(const std::map<std::string, std::string>& f, const std::string& k, 
   return it == f.end() ? def : std::stoull(it->second);
 }
 
-// The report plus this process's peak RSS, CPU time and the wall-clock time
-// at which the sync returned, for tools/bench-sync: an agent's sync ends when
-// its call returns, not when a process exits, just as it starts at the
-// request and not at exec.
+// Wall-clock time, comparable between the two peers.
 int64_t UnixNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
+// The report plus this process's peak RSS, CPU time and the wall-clock time
+// at which the sync returned, for tools/bench-sync: an agent's sync ends when
+// its call returns, not when a process exits, just as it starts at the
+// request and not at exec.
 std::string WithRss(const std::string& report_json) {
   auto returned_ns = UnixNs();
   struct rusage ru;
